@@ -1,0 +1,42 @@
+// What every CLI command gets: the global options and the output streams.
+// Commands print through `out` (stdout) and `err` (stderr) so tests can capture them.
+
+import { BpfError } from '../errors.js';
+
+export interface CliContext {
+  /** -j / --json */
+  json: boolean;
+  /** -p / --pretty (implies json) */
+  pretty: boolean;
+  /** -d / --debug: print load / verifier logs */
+  debug: boolean;
+  /** -f / --bpffs: show pinned paths */
+  bpffs: boolean;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** True when stdout is a terminal (progress bars only then). */
+  isTTY: boolean;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * A failure the CLI reports as `Error: <message>` (or {"error": ...} with -j) and exits
+ * with the status bpftool would: the negative errno truncated to 8 bits (254 for ENOENT),
+ * or 255 when there is no errno.
+ */
+export class CliError extends BpfError {
+  constructor(message: string, errno?: number) {
+    super('CLI', message, errno);
+  }
+}
+
+export type CommandFn = (ctx: CliContext, args: string[]) => Promise<number | void> | number | void;
+
+export interface CliObject {
+  /** Keyword on the command line (`prog`, `map`, `btf`, `asm`, ...); abbreviable to a unique prefix. */
+  readonly name: string;
+  /** One line for `tsbpf help`. */
+  readonly summary: string;
+  readonly run: CommandFn;
+}
