@@ -46,6 +46,12 @@ export interface ArgSpec {
   fixedSize?: number;
   /** OBJ_RELEASE: the argument's reference is released by the call. */
   release?: boolean;
+  /** For btf_id / sock_common args: the kernel type the pointer must point to (`task_struct`, `sock_common`, ...). */
+  btfType?: string;
+  /** MEM_ALIGNED: the memory must be aligned to its size (strtol's result, check_mtu's mtu). */
+  aligned?: boolean;
+  /** For func args: the callback's arguments, in order (what r1..r5 hold when it is called). */
+  callbackArgs?: readonly string[];
 }
 
 export type RetKind =
@@ -59,7 +65,9 @@ export type RetKind =
   | 'mem_or_btf_id_or_null' // RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL
   | 'btf_id_or_null'        // RET_PTR_TO_BTF_ID_OR_NULL
   | 'btf_id'                // RET_PTR_TO_BTF_ID
-  | 'mem_or_null';          // RET_PTR_TO_MEM_OR_NULL (fixed size, e.g. per-cpu pointers)
+  | 'mem_or_null'           // RET_PTR_TO_MEM_OR_NULL (fixed size, e.g. per-cpu pointers; dynptr_data: the size argument)
+  | 'map_value'             // RET_PTR_TO_MAP_VALUE (never NULL: get_local_storage)
+  | 'mem_or_btf_id';        // RET_PTR_TO_MEM_OR_BTF_ID (this_cpu_ptr: never NULL)
 
 export interface HelperProto {
   /** BPF_FUNC_* id. */
@@ -80,6 +88,12 @@ export interface HelperProto {
   readonly mapArg?: number;
   /** Available to sleepable programs only, or not to them. */
   readonly sleepable?: 'only' | 'never';
+  /** bpf_func_proto.pkt_access: packet pointers may be passed as memory arguments. */
+  readonly pktAccess?: boolean;
+  /** For btf_id returns: the kernel type of the pointer returned. */
+  readonly retBtfType?: string;
+  /** The helper releases the reference held in this argument (0-based), as ringbuf_submit does. */
+  readonly releases?: number;
 }
 
 export interface HelperDef {
