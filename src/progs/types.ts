@@ -42,6 +42,13 @@ export interface ProgTypeInfo {
   readonly ctxName: string;
   readonly ctxSize: number;
   readonly fields: readonly CtxField[];
+  /**
+   * Bytes of the context region tsbpf allocates: the UAPI struct followed by internal
+   * 64-bit slots for the pointer fields (`ptrSlots`) that rewritten loads read.
+   */
+  readonly ctxMemSize?: number;
+  /** Internal slot offset per pointer field name (`data`, `data_end`, `data_meta`). */
+  readonly ptrSlots?: Readonly<Record<string, number>>;
   /** May a program of this type (with this expected attach type) access ctx at off/size? */
   ctxAccess(off: number, size: number, write: boolean, attachType?: number): CtxAccessResult;
   /** Instructions replacing a ctx load/store (the kernel's convert_ctx_access); undefined = unchanged. */

@@ -1,0 +1,36 @@
+// Program types: progTypeInfo(type) describes the context, its access rules and rewrites,
+// the helpers a type may call and what its return value means. Types tsbpf does not run
+// yield undefined.
+
+import { ProgType } from '../uapi/bpf.js';
+import { CGROUP_SKB_INFO, SCHED_ACT_INFO, SCHED_CLS_INFO, SOCKET_FILTER_INFO } from './skb.js';
+import { KPROBE_INFO, PERF_EVENT_INFO, RAW_TRACEPOINT_INFO, TRACEPOINT_INFO } from './tracing.js';
+import type { ProgTypeInfo } from './types.js';
+import { XDP_INFO } from './xdp.js';
+
+const INFOS = new Map<number, ProgTypeInfo>([
+  [ProgType.SOCKET_FILTER, SOCKET_FILTER_INFO],
+  [ProgType.KPROBE, KPROBE_INFO],
+  [ProgType.SCHED_CLS, SCHED_CLS_INFO],
+  [ProgType.SCHED_ACT, SCHED_ACT_INFO],
+  [ProgType.TRACEPOINT, TRACEPOINT_INFO],
+  [ProgType.XDP, XDP_INFO],
+  [ProgType.PERF_EVENT, PERF_EVENT_INFO],
+  [ProgType.CGROUP_SKB, CGROUP_SKB_INFO],
+  [ProgType.RAW_TRACEPOINT, RAW_TRACEPOINT_INFO],
+]);
+
+/** The description of program type `type`, or undefined when tsbpf cannot run it. */
+export function progTypeInfo(type: ProgType | number): ProgTypeInfo | undefined {
+  return INFOS.get(type);
+}
+
+/** Every program type tsbpf runs. */
+export function supportedProgTypes(): ProgTypeInfo[] {
+  return [...INFOS.values()];
+}
+
+export type { CtxAccessResult, CtxField, CtxValueType, ProgTypeInfo } from './types.js';
+export { SKB, SKB_CTX_SIZE, SKB_CTX_MEM, SKB_SLOT_DATA, SKB_SLOT_DATA_END, SKB_SLOT_DATA_META } from './skb.js';
+export { XDP, XdpAction, XDP_CTX_SIZE, XDP_CTX_MEM, XDP_SLOT_DATA, XDP_SLOT_DATA_END, XDP_SLOT_DATA_META } from './xdp.js';
+export { PT_REGS } from './tracing.js';
