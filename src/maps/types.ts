@@ -40,6 +40,8 @@ export interface MapSpec {
   contents?: Array<{ key: Uint8Array; value: Uint8Array | { program: string } | { map: string } }>;
   /** Freeze after initialising (.rodata, .kconfig). */
   freeze?: boolean;
+  /** Offset of a struct bpf_spin_lock in the value (from BTF), enabling BPF_F_LOCK; absent = none. */
+  spinLockOffset?: number;
 }
 
 /** A map-operation failure with the errno the kernel returns. */
@@ -83,4 +85,19 @@ export interface BpfMap {
   freeze(): void;
   /** Release every value and key region (the map is gone). */
   destroy(): void;
+
+  // ---- optional, type-specific (every map created by src/maps has them; unsupported
+  // operations return -EINVAL / 0 as the kernel's missing map ops would) ----------------
+  /** bpf_map_push_elem (queue, stack, bloom filter): 0 or -errno. */
+  pushAddr?(valueAddr: number, flags: number): number;
+  /** bpf_map_pop_elem: copies the value to valueAddr; 0 or -errno. */
+  popAddr?(valueAddr: number): number;
+  /** bpf_map_peek_elem (bloom filter: membership test of the value at valueAddr): 0 or -errno. */
+  peekAddr?(valueAddr: number): number;
+  /** bpf_map_lookup_percpu_elem: the value of `cpu` for the key at keyAddr, or 0. */
+  lookupPercpuAddr?(keyAddr: number, cpu: number): number;
+  /** bpf_for_each_map_elem: calls fn(keyAddr, valueAddr) per element until it returns non-zero; the number of elements visited or -errno. */
+  forEach?(fn: (keyAddr: number, valueAddr: number) => number): number;
+  /** BPF_MAP_LOOKUP_AND_DELETE_ELEM. */
+  lookupAndDelete?(key: Uint8Array | null, flags?: number): Uint8Array;
 }

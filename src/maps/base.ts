@@ -1,0 +1,280 @@
+// Shared machinery of every map type: identity (id, descriptor address), the user-side
+// checks the bpf() syscall makes before a map's own operation runs (permissions, frozen,
+// flags, sizes), and the pool of element regions in the one linear memory.
+//
+// Element regions are recycled through the map's own free list and only released when the
+// map is destroyed, as the kernel's preallocated maps do: a value pointer a program still
+// holds after a delete points to memory that stays mapped (and may be reused by the next
+// insert, exactly like the kernel's freelist).
+
+import type { Runtime } from '../runtime/runtime.js';
+import { Errno } from '../uapi/errno.js';
+import { MapError, type BpfMap, type MapSpec, type UpdateFlags } from './types.js';
+import { BPF_F_LOCK, F_RDONLY, F_RDONLY_PROG, F_WRONLY } from './validate.js';
+
+export const roundUp8 = (n: number): number => (n + 7) & ~7;
+
+/** Size of a map descriptor region (what a map pointer register points to). */
+export const DESCRIPTOR_SIZE = 64;
+
+export interface MapBaseOptions {
+  /** Use this id instead of allocating one (restoring pinned maps). */
+  id?: number;
+}
+
+/** Result of a user-side iteration step. */
+export type NextKeyResult = Uint8Array | null;
+
+/**
+ * Callback of forEach: receives the key and value offsets of one element, returns what the
+ * BPF callback returned (0 = continue, anything else = stop).
+ */
+export type ForEachFn = (keyAddr: number, valueAddr: number) => number;
+
+export abstract class MapBase implements BpfMap {
+  readonly rt: Runtime;
+  readonly id: number;
+  readonly spec: Readonly<MapSpec>;
+  readonly addr: number;
+  frozen = false;
+  destroyed = false;
+  /** Offset in a value of the struct bpf_spin_lock (never copied from or to user space), or -1. */
+  readonly lockOff: number;
+
+  private readonly pool: number[] = [];
+  private readonly owned: number[] = [];
+  private poolSize = -1;
+
+  constructor(rt: Runtime, spec: MapSpec, opts: MapBaseOptions = {}) {
+    this.rt = rt;
+    const { contents: _c, ...rest } = spec;
+    this.spec = Object.freeze({ ...rest, flags: this.adjustFlags(spec.flags) });
+    this.lockOff = spec.spinLockOffset ?? -1;
+    this.id = opts.id ?? rt.allocMapId();
+    this.addr = rt.mem.alloc(DESCRIPTOR_SIZE, { kind: 'map', name: `map ${spec.name || this.id}`, readable: false, writable: false });
+    const dv = rt.mem.dv;
+    dv.setUint32(this.addr, spec.type, true);
+    dv.setUint32(this.addr + 4, spec.keySize, true);
+    dv.setUint32(this.addr + 8, spec.valueSize, true);
+    dv.setUint32(this.addr + 12, spec.maxEntries, true);
+    dv.setUint32(this.addr + 16, this.spec.flags, true);
+    dv.setUint32(this.addr + 20, this.id, true);
+  }
+
+  /** Flags the kernel adds at creation (devmap: BPF_F_RDONLY_PROG). */
+  protected adjustFlags(flags: number): number {
+    return flags;
+  }
+
+  get keySize(): number { return this.spec.keySize; }
+  get valueSize(): number { return this.spec.valueSize; }
+  get maxEntries(): number { return this.spec.maxEntries; }
+  get type(): number { return this.spec.type; }
+
+  // ---- memory ----------------------------------------------------------------------------
+
+  /** A region of linear memory owned by the map until destroy; 0 when memory is exhausted. */
+  protected allocRegion(size: number, kind: 'map_value' | 'map_key' | 'ringbuf' = 'map_value', what = 'value'): number {
+    try {
+      const a = this.rt.mem.alloc(size, { kind, name: `${this.spec.name || 'map'} ${what}`, writable: (this.spec.flags & F_RDONLY_PROG) === 0 || kind !== 'map_value' });
+      this.owned.push(a);
+      return a;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** An element region of `size` bytes (all elements of one map have the same size), zeroed; 0 = ENOMEM. */
+  protected allocElem(size: number): number {
+    if (this.poolSize < 0) this.poolSize = size;
+    const a = this.pool.pop();
+    if (a !== undefined) {
+      this.rt.mem.u8.fill(0, a, a + size);
+      return a;
+    }
+    return this.allocRegion(size);
+  }
+
+  protected freeElem(a: number): void {
+    this.pool.push(a);
+  }
+
+  /** Copy a value into memory at dst; the spin lock (if any) is never overwritten. */
+  protected storeValue(dst: number, src: Uint8Array, srcOff: number, len: number): void {
+    const u8 = this.rt.mem.u8;
+    const lo = this.lockOff;
+    if (lo < 0 || lo >= len) {
+      u8.set(src.subarray(srcOff, srcOff + len), dst);
+    } else {
+      u8.set(src.subarray(srcOff, srcOff + lo), dst);
+      u8.set(src.subarray(srcOff + lo + 4, srcOff + len), dst + lo + 4);
+    }
+  }
+
+  /** Read a value for user space (the spin lock reads as zero). */
+  protected loadValue(src: number, len: number, out?: Uint8Array, outOff = 0): Uint8Array {
+    const res = out ?? new Uint8Array(len);
+    res.set(this.rt.mem.u8.subarray(src, src + len), outOff);
+    if (this.lockOff >= 0 && this.lockOff + 4 <= len) res.fill(0, outOff + this.lockOff, outOff + this.lockOff + 4);
+    return res;
+  }
+
+  // ---- program side (defaults: operation not supported by this map type) ----------------
+
+  abstract lookupAddr(keyAddr: number): number;
+  abstract updateAddr(keyAddr: number, valueAddr: number, flags: UpdateFlags): number;
+  abstract deleteAddr(keyAddr: number): number;
+
+  /** bpf_map_push_elem: 0 or -errno. */
+  pushAddr(_valueAddr: number, _flags: number): number { return -Errno.EINVAL; }
+  /** bpf_map_pop_elem: copies the value to valueAddr; 0 or -errno. */
+  popAddr(_valueAddr: number): number { return -Errno.EINVAL; }
+  /** bpf_map_peek_elem: 0 or -errno. */
+  peekAddr(_valueAddr: number): number { return -Errno.EINVAL; }
+  /** bpf_map_lookup_percpu_elem: the value of `cpu`, or 0. */
+  lookupPercpuAddr(_keyAddr: number, _cpu: number): number { return 0; }
+  /** bpf_for_each_map_elem: number of elements visited, or -errno. */
+  forEach(_fn: ForEachFn): number { return -Errno.EINVAL; }
+
+  /** Copy `len` bytes at a program address into a fresh array (safe across memory growth). */
+  protected readMem(addr: number, len: number): Uint8Array {
+    return this.rt.mem.u8.slice(addr, addr + len);
+  }
+
+  // ---- user side -------------------------------------------------------------------------
+
+  protected check(op: string, need: 'read' | 'write' | 'none', errnoWhenDestroyed = Errno.EBADF): void {
+    if (this.destroyed) throw new MapError(errnoWhenDestroyed, op, `${op}: map ${this.id} was destroyed`);
+    if (need === 'read' && (this.spec.flags & F_WRONLY)) throw new MapError(Errno.EPERM, op, `${op}: map is write-only (BPF_F_WRONLY)`);
+    if (need === 'write') {
+      if (this.spec.flags & F_RDONLY) throw new MapError(Errno.EPERM, op, `${op}: map is read-only (BPF_F_RDONLY)`);
+      if (this.frozen) throw new MapError(Errno.EPERM, op, `${op}: map is frozen`);
+    }
+  }
+
+  protected checkKey(op: string, key: Uint8Array | null | undefined): void {
+    if (this.spec.keySize === 0) return;
+    if (!(key instanceof Uint8Array)) throw new MapError(Errno.EINVAL, op, `${op}: key must be ${this.spec.keySize} bytes`);
+    if (key.length !== this.spec.keySize) throw new MapError(Errno.EINVAL, op, `${op}: key is ${key.length} bytes, map key size is ${this.spec.keySize}`);
+  }
+
+  /** Size of a value as user space passes and receives it (per-CPU maps: all CPUs). */
+  userValueSize(): number {
+    return this.spec.valueSize;
+  }
+
+  protected checkValue(op: string, value: Uint8Array): void {
+    const n = this.userValueSize();
+    if (!(value instanceof Uint8Array)) throw new MapError(Errno.EINVAL, op, `${op}: value must be ${n} bytes`);
+    if (value.length !== n) throw new MapError(Errno.EINVAL, op, `${op}: value is ${value.length} bytes, expected ${n}`);
+  }
+
+  protected checkLockFlag(op: string, flags: number): void {
+    if ((flags & BPF_F_LOCK) && this.lockOff < 0) throw new MapError(Errno.EINVAL, op, `${op}: BPF_F_LOCK on a map whose value has no bpf_spin_lock`);
+  }
+
+  protected static throwIf(op: string, r: number): void {
+    if (r < 0) throw new MapError(-r, op);
+  }
+
+  lookup(key: Uint8Array, flags = 0): Uint8Array {
+    if (flags & ~BPF_F_LOCK) throw new MapError(Errno.EINVAL, 'lookup', `lookup: flags 0x${flags.toString(16)} not allowed`);
+    this.check('lookup', 'read');
+    this.checkLockFlag('lookup', flags);
+    this.checkKey('lookup', key);
+    const r = this.userLookup(key, flags);
+    if (typeof r === 'number') throw new MapError(-r, 'lookup');
+    return r;
+  }
+
+  update(key: Uint8Array, value: Uint8Array, flags: UpdateFlags = 0): void {
+    this.check('update', 'write');
+    this.checkLockFlag('update', flags);
+    this.checkKey('update', key);
+    this.checkValue('update', value);
+    MapBase.throwIf('update', this.userUpdate(key, value, flags));
+  }
+
+  delete(key: Uint8Array): void {
+    this.check('delete', 'write');
+    this.checkKey('delete', key);
+    MapBase.throwIf('delete', this.userDelete(key));
+  }
+
+  nextKey(key: Uint8Array | null): Uint8Array | null {
+    this.check('get_next_key', 'read');
+    if (key !== null) this.checkKey('get_next_key', key);
+    const r = this.userNextKey(key);
+    if (typeof r === 'number') {
+      if (r === -Errno.ENOENT) return null;
+      throw new MapError(-r, 'get_next_key');
+    }
+    return r;
+  }
+
+  /** BPF_MAP_LOOKUP_AND_DELETE_ELEM (queue/stack pop; hash maps since 5.14). */
+  lookupAndDelete(key: Uint8Array | null, flags = 0): Uint8Array {
+    this.check('lookup_and_delete', 'write');
+    this.checkLockFlag('lookup_and_delete', flags);
+    if (this.spec.keySize) this.checkKey('lookup_and_delete', key);
+    const r = this.userLookupAndDelete(key ?? new Uint8Array(0), flags);
+    if (typeof r === 'number') throw new MapError(-r, 'lookup_and_delete');
+    return r;
+  }
+
+  freeze(): void {
+    if (this.destroyed) throw new MapError(Errno.EBADF, 'freeze');
+    if (this.lockOff >= 0) throw new MapError(Errno.ENOTSUPP, 'freeze', 'freeze: maps with special fields (bpf_spin_lock) cannot be frozen');
+    this.check('freeze', 'write');
+    this.frozen = true;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.rt.unregisterMap(this);
+    const mem = this.rt.mem;
+    for (const a of this.owned) mem.free(a);
+    this.owned.length = 0;
+    this.pool.length = 0;
+    mem.free(this.addr);
+  }
+
+  /** All keys in get_next_key order (stops if a key repeats, as a guard against cycles). */
+  keys(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let k = this.nextKey(null);
+    const seen = new Set<string>();
+    while (k) {
+      const s = k.join(',');
+      if (seen.has(s)) break;
+      seen.add(s);
+      out.push(k);
+      k = this.nextKey(k);
+    }
+    return out;
+  }
+
+  /** All entries in get_next_key order (what `bpftool map dump` prints). */
+  entries(): Array<[Uint8Array, Uint8Array]> {
+    const out: Array<[Uint8Array, Uint8Array]> = [];
+    for (const k of this.keys()) {
+      try {
+        out.push([k, this.lookup(k)]);
+      } catch (e) {
+        if (e instanceof MapError && e.errno === Errno.ENOENT) continue;
+        throw e;
+      }
+    }
+    return out;
+  }
+
+  // per type: 0/-errno, or the bytes
+  protected abstract userLookup(key: Uint8Array, flags: number): Uint8Array | number;
+  protected abstract userUpdate(key: Uint8Array, value: Uint8Array, flags: number): number;
+  protected abstract userDelete(key: Uint8Array): number;
+  protected abstract userNextKey(key: Uint8Array | null): Uint8Array | number;
+  protected userLookupAndDelete(_key: Uint8Array, _flags: number): Uint8Array | number {
+    return -Errno.ENOTSUPP;
+  }
+}

@@ -1,0 +1,321 @@
+// HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH (and the base of HASH_OF_MAPS).
+//
+// Buckets as in kernel/bpf/hashtab.c: n_buckets = roundup_pow_of_two(max_entries), an
+// element lives in bucket jhash(key, key_size, seed) & (n_buckets - 1), newest first. The
+// seed is 0 (BPF_F_ZERO_SEED gives the kernel's exact order; without it the kernel's seed is
+// random, ours stays 0 so runs are reproducible). get_next_key walks buckets in index order;
+// a key that is not in the map restarts from the first element, as the kernel does.
+//
+// An element is one region: key (rounded up to 8) then the value (per-CPU: ncpus values,
+// each rounded up to 8). Updating an existing key of a plain or LRU hash replaces the
+// element in the kernel and so moves it to the head of its bucket; here the value is copied
+// in place and the element moved to the head (same order, same pointer).
+
+import type { Runtime } from '../runtime/runtime.js';
+import { MapType } from '../uapi/bpf.js';
+import { Errno } from '../uapi/errno.js';
+import { MapBase, roundUp8, type ForEachFn, type MapBaseOptions } from './base.js';
+import { jhash, roundupPow2 } from './jhash.js';
+import type { MapSpec } from './types.js';
+import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST } from './validate.js';
+
+export interface HashEntry {
+  /** Offset of the element region (the key; the value follows at valOff). */
+  addr: number;
+  hash: number;
+  /** LRU list links (most recently used at the head). */
+  prev: HashEntry | null;
+  next: HashEntry | null;
+}
+
+export class HashMap extends MapBase {
+  readonly percpu: boolean;
+  readonly lru: boolean;
+  readonly nBuckets: number;
+  readonly seed = 0;
+  /** Offset of the value in an element. */
+  readonly valOff: number;
+  /** Per-CPU value stride (value size rounded up to 8). */
+  readonly stride: number;
+  readonly elemSize: number;
+  count = 0;
+
+  private readonly mask: number;
+  private readonly buckets = new Map<number, HashEntry[]>();
+  /** Indices of buckets ever used, sorted (rebuilt lazily when a new bucket appears). */
+  private order: number[] | null = null;
+  private lruHead: HashEntry | null = null;
+  private lruTail: HashEntry | null = null;
+  private fixedCpu = -1;
+
+  constructor(rt: Runtime, spec: MapSpec, opts: MapBaseOptions = {}) {
+    super(rt, spec, opts);
+    const t = spec.type;
+    this.percpu = t === MapType.PERCPU_HASH || t === MapType.LRU_PERCPU_HASH;
+    this.lru = t === MapType.LRU_HASH || t === MapType.LRU_PERCPU_HASH;
+    this.nBuckets = roundupPow2(spec.maxEntries);
+    this.mask = this.nBuckets - 1;
+    this.valOff = roundUp8(spec.keySize);
+    this.stride = roundUp8(spec.valueSize);
+    this.elemSize = this.valOff + (this.percpu ? this.stride * rt.ncpus : spec.valueSize);
+  }
+
+  override userValueSize(): number {
+    return this.percpu ? this.stride * this.rt.ncpus : this.spec.valueSize;
+  }
+
+  // ---- core ----------------------------------------------------------------------------
+
+  hashOf(src: Uint8Array, off: number): number {
+    return jhash(src, off, this.spec.keySize, this.seed);
+  }
+
+  /** The element whose key equals src[off .. off+key_size), if any. */
+  find(src: Uint8Array, off: number, hash: number): HashEntry | undefined {
+    const b = this.buckets.get(hash & this.mask);
+    if (!b) return undefined;
+    const u8 = this.rt.mem.u8;
+    const ks = this.spec.keySize;
+    for (const e of b) {
+      if (e.hash !== hash) continue;
+      let i = 0;
+      const a = e.addr;
+      while (i < ks && u8[a + i] === src[off + i]) i++;
+      if (i === ks) return e;
+    }
+    return undefined;
+  }
+
+  private cpu(): number {
+    return this.fixedCpu >= 0 ? this.fixedCpu : this.rt.currentCpu;
+  }
+
+  private valueAddrOf(e: HashEntry, cpu: number): number {
+    return e.addr + this.valOff + (this.percpu ? cpu * this.stride : 0);
+  }
+
+  private touch(e: HashEntry): void {
+    if (!this.lru || this.lruHead === e) return;
+    this.lruUnlink(e);
+    this.lruPush(e);
+  }
+
+  private lruUnlink(e: HashEntry): void {
+    if (e.prev) e.prev.next = e.next; else this.lruHead = e.next;
+    if (e.next) e.next.prev = e.prev; else this.lruTail = e.prev;
+    e.prev = e.next = null;
+  }
+
+  private lruPush(e: HashEntry): void {
+    e.prev = null;
+    e.next = this.lruHead;
+    if (this.lruHead) this.lruHead.prev = e;
+    this.lruHead = e;
+    if (!this.lruTail) this.lruTail = e;
+  }
+
+  private unlink(e: HashEntry): void {
+    const b = this.buckets.get(e.hash & this.mask)!;
+    b.splice(b.indexOf(e), 1);
+    if (this.lru) this.lruUnlink(e);
+    this.count--;
+  }
+
+  private pushFront(e: HashEntry): void {
+    const bi = e.hash & this.mask;
+    let b = this.buckets.get(bi);
+    if (!b) {
+      this.buckets.set(bi, (b = []));
+      this.order = null;
+    }
+    b.unshift(e);
+  }
+
+  /** Insert or update; value from src[vOff..] (all CPUs when allCpus). 0 or -errno. */
+  protected upsert(key: Uint8Array, src: Uint8Array, vOff: number, flags: number, allCpus: boolean): number {
+    const op = flags & ~BPF_F_LOCK;
+    if (op > BPF_EXIST || (this.percpu && (flags & BPF_F_LOCK))) return -Errno.EINVAL;
+    if ((flags & BPF_F_LOCK) && this.lockOff < 0) return -Errno.EINVAL;
+    const hash = this.hashOf(key, 0);
+    const old = this.find(key, 0, hash);
+    if (old && op === BPF_NOEXIST) return -Errno.EEXIST;
+    if (!old && op === BPF_EXIST) return -Errno.ENOENT;
+    const vs = this.spec.valueSize;
+    if (old) {
+      if (this.percpu) {
+        this.writePercpu(old, src, vOff, allCpus);
+        if (this.lru) this.touch(old);
+        return 0;
+      }
+      this.storeValue(old.addr + this.valOff, src, vOff, vs);
+      if (flags & BPF_F_LOCK) return 0; // copied under the lock, element kept
+      const b = this.buckets.get(hash & this.mask)!;
+      if (b[0] !== old) { b.splice(b.indexOf(old), 1); b.unshift(old); }
+      if (this.lru) this.touch(old);
+      return 0;
+    }
+    if (this.count >= this.spec.maxEntries) {
+      if (!this.lru || !this.lruTail) return -Errno.E2BIG;
+      const victim = this.lruTail;
+      this.unlink(victim);
+      this.freeElem(victim.addr);
+    }
+    const addr = this.allocElem(this.elemSize);
+    if (!addr) return -Errno.ENOMEM;
+    const e: HashEntry = { addr, hash, prev: null, next: null };
+    this.rt.mem.u8.set(key, addr);
+    if (this.percpu) this.writePercpu(e, src, vOff, allCpus);
+    else this.storeValue(addr + this.valOff, src, vOff, vs);
+    this.pushFront(e);
+    if (this.lru) this.lruPush(e);
+    this.count++;
+    return 0;
+  }
+
+  private writePercpu(e: HashEntry, src: Uint8Array, vOff: number, allCpus: boolean): void {
+    const vs = this.spec.valueSize;
+    if (allCpus) {
+      for (let c = 0; c < this.rt.ncpus; c++) this.storeValue(this.valueAddrOf(e, c), src, vOff + c * this.stride, vs);
+    } else {
+      this.storeValue(this.valueAddrOf(e, this.cpu()), src, vOff, vs);
+    }
+  }
+
+  protected remove(key: Uint8Array, off: number): number {
+    const e = this.find(key, off, this.hashOf(key, off));
+    if (!e) return -Errno.ENOENT;
+    this.unlink(e);
+    this.freeElem(e.addr);
+    return 0;
+  }
+
+  private sortedBuckets(): number[] {
+    return (this.order ??= [...this.buckets.keys()].sort((a, b) => a - b));
+  }
+
+  /** First element in a bucket with index ≥ from. */
+  private firstFrom(from: number): HashEntry | undefined {
+    const order = this.sortedBuckets();
+    let lo = 0, hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (order[mid]! < from) lo = mid + 1; else hi = mid;
+    }
+    for (let i = lo; i < order.length; i++) {
+      const b = this.buckets.get(order[i]!)!;
+      if (b.length) return b[0];
+    }
+    return undefined;
+  }
+
+  /** The element after the one with this key (null key or a missing key: the first). */
+  nextEntry(key: Uint8Array | null, off = 0): HashEntry | undefined {
+    if (key) {
+      const hash = this.hashOf(key, off);
+      const e = this.find(key, off, hash);
+      if (e) {
+        const b = this.buckets.get(hash & this.mask)!;
+        const i = b.indexOf(e);
+        if (i + 1 < b.length) return b[i + 1];
+        return this.firstFrom((hash & this.mask) + 1);
+      }
+    }
+    return this.firstFrom(0);
+  }
+
+  /** Every element in iteration (bucket) order. */
+  *elements(): IterableIterator<HashEntry> {
+    for (const bi of [...this.sortedBuckets()]) {
+      const b = this.buckets.get(bi);
+      if (b) for (const e of [...b]) yield e;
+    }
+  }
+
+  keyOf(e: HashEntry): Uint8Array {
+    return this.rt.mem.read(e.addr, this.spec.keySize);
+  }
+
+  // ---- program side ----------------------------------------------------------------------
+
+  lookupAddr(keyAddr: number): number {
+    const u8 = this.rt.mem.u8;
+    const e = this.find(u8, keyAddr, this.hashOf(u8, keyAddr));
+    if (!e) return 0;
+    if (this.lru) this.touch(e);
+    return this.valueAddrOf(e, this.cpu());
+  }
+
+  override lookupPercpuAddr(keyAddr: number, cpu: number): number {
+    if (!this.percpu || cpu < 0 || cpu >= this.rt.ncpus) return 0;
+    const u8 = this.rt.mem.u8;
+    const e = this.find(u8, keyAddr, this.hashOf(u8, keyAddr));
+    if (!e) return 0;
+    if (this.lru) this.touch(e);
+    return this.valueAddrOf(e, cpu);
+  }
+
+  updateAddr(keyAddr: number, valueAddr: number, flags: number): number {
+    const key = this.readMem(keyAddr, this.spec.keySize);
+    const value = this.readMem(valueAddr, this.spec.valueSize);
+    return this.upsert(key, value, 0, flags, false);
+  }
+
+  deleteAddr(keyAddr: number): number {
+    return this.remove(this.rt.mem.u8, keyAddr);
+  }
+
+  override forEach(fn: ForEachFn): number {
+    let n = 0;
+    for (const e of this.elements()) {
+      n++;
+      if (fn(e.addr, this.valueAddrOf(e, this.cpu())) !== 0) break;
+    }
+    return n;
+  }
+
+  /** Run `fn` as if on `cpu` (user-space tests of per-CPU behaviour). */
+  onCpu<T>(cpu: number, fn: () => T): T {
+    const saved = this.fixedCpu;
+    this.fixedCpu = cpu;
+    try { return fn(); } finally { this.fixedCpu = saved; }
+  }
+
+  // ---- user side -------------------------------------------------------------------------
+
+  protected userLookup(key: Uint8Array): Uint8Array | number {
+    const e = this.find(key, 0, this.hashOf(key, 0));
+    if (!e) return -Errno.ENOENT;
+    return this.valueBytes(e);
+  }
+
+  valueBytes(e: HashEntry): Uint8Array {
+    if (!this.percpu) return this.loadValue(e.addr + this.valOff, this.spec.valueSize);
+    const out = new Uint8Array(this.userValueSize());
+    for (let c = 0; c < this.rt.ncpus; c++) this.loadValue(this.valueAddrOf(e, c), this.spec.valueSize, out, c * this.stride);
+    return out;
+  }
+
+  protected userUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
+    return this.upsert(key, value, 0, flags, true);
+  }
+
+  protected userDelete(key: Uint8Array): number {
+    return this.remove(key, 0);
+  }
+
+  protected userNextKey(key: Uint8Array | null): Uint8Array | number {
+    const e = this.nextEntry(key);
+    return e ? this.keyOf(e) : -Errno.ENOENT;
+  }
+
+  protected override userLookupAndDelete(key: Uint8Array, flags: number): Uint8Array | number {
+    if (flags & ~BPF_F_LOCK) return -Errno.EINVAL;
+    if (this.percpu && flags) return -Errno.EINVAL;
+    const e = this.find(key, 0, this.hashOf(key, 0));
+    if (!e) return -Errno.ENOENT;
+    const v = this.valueBytes(e);
+    this.unlink(e);
+    this.freeElem(e.addr);
+    return v;
+  }
+}
