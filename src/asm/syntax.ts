@@ -81,3 +81,11 @@ export function lddwFull(imm: number, imm2: number | undefined): bigint {
 export function usesSrcReg(f: InsnForm): boolean {
   return f.src === 'any';
 }
+/** The conformance mnemonic of a form (the table's, with widths for the narrow ordering atomics). */
+export function conformanceMnemonic(f: InsnForm): string {
+  if (f.kind === 'atomic' && (f.op === 'load_acq' || f.op === 'store_rel')) {
+    return `lock ${f.op}${f.size === 8 ? '' : f.size! * 8}`;
+  }
+  return f.mnemonic;
+}
+
