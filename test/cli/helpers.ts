@@ -1,0 +1,19 @@
+// Run the tsbpf CLI in-process with captured output and a private state directory.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+
+export interface CliResult { rc: number; out: string; err: string }
+
+export function tempEnv(tag: string): { dir: string; env: NodeJS.ProcessEnv } {
+  const dir = mkdtempSync(join(tmpdir(), `tsbpf-${tag}-`));
+  return { dir, env: { ...process.env, TSBPF_STATE_DIR: join(dir, 'state'), TSBPF_NCPUS: '2' } };
+}
+
+export async function tsbpf(env: NodeJS.ProcessEnv, args: string[]): Promise<CliResult> {
+  let out = '';
+  let err = '';
+  const rc = await main(args, { out: (t) => { out += t; }, err: (t) => { err += t; }, env, isTTY: false });
+  return { rc, out, err };
+}
