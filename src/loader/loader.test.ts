@@ -1,60 +1,337 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { slotCount } from '../isa/insn.js';
-import { MapType, ProgType, AttachType, BPF_F_RDONLY_PROG, BPF_F_MMAPABLE } from '../uapi/bpf.js';
-import { parseObject } from './index.js';
 import { parseElf } from '../elf/index.js';
+import { slotCount, type Insn } from '../isa/insn.js';
+import type { MapSpec } from '../maps/types.js';
+import {
+  AttachType, BPF_F_MMAPABLE, BPF_F_NO_PREALLOC, BPF_F_RDONLY_PROG, BPF_F_SLEEPABLE, BPF_F_XDP_HAS_FRAGS, MapType, ProgType,
+} from '../uapi/bpf.js';
+import {
+  internalMapName, LoaderError, objectNameFromPath, parseObject, progTypeBySection, sectionInfo, type ObjectSpec, type ProgramSpec,
+} from './index.js';
 
 const dir = new URL('../../testdata/loader/', import.meta.url);
 const load = (f: string) => new Uint8Array(readFileSync(new URL(f, dir)));
+const parse = (f: string) => parseObject(load(f), { name: objectNameFromPath(f) });
+const prog = (s: ObjectSpec, name: string): ProgramSpec => {
+  const p = s.programs.find((x) => x.name === name);
+  if (!p) throw new Error(`no program ${name}`);
+  return p;
+};
+const map = (s: ObjectSpec, name: string): MapSpec => {
+  const m = s.maps.find((x) => x.name === name);
+  if (!m) throw new Error(`no map ${name}`);
+  return m;
+};
+const u32 = (b: Uint8Array, le: boolean) => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0, le);
 
-describe('xdp_counter.o', () => {
+/** Pseudo calls and function-address lddws land on func_info boundaries. */
+function checkCalls(p: ProgramSpec): void {
+  const starts = new Set(p.funcInfo.map((f) => f.insnOff));
+  const byPc = new Map<number, Insn>(p.insns.map((i) => [i.pc, i]));
+  for (const i of p.insns) {
+    if ((i.opcode === 0x85 && i.src === 1) || (i.opcode === 0x18 && i.src === 4)) {
+      const target = i.pc + i.imm + 1;
+      expect(byPc.has(target), `${p.name} insn ${i.pc} target ${target}`).toBe(true);
+      expect(starts.has(target), `${p.name} insn ${i.pc} target ${target} is a function start`).toBe(true);
+    }
+  }
+}
+
+/** Functions of an ELF object by name: size in slots. */
+function funcSlots(file: string): Map<string, number> {
+  const elf = parseElf(load(file));
+  return new Map(elf.symbols.filter((s) => s.type === 2).map((s) => [s.name, s.size / 8]));
+}
+
+describe('section table', () => {
+  it('maps section names as libbpf does', () => {
+    expect(sectionInfo('xdp')).toMatchObject({ type: ProgType.XDP, expectedAttachType: AttachType.XDP, flags: 0, attachTo: '' });
+    expect(sectionInfo('xdp.frags')).toMatchObject({ type: ProgType.XDP, flags: BPF_F_XDP_HAS_FRAGS });
+    expect(sectionInfo('xdp/cpumap')).toMatchObject({ type: ProgType.XDP, expectedAttachType: AttachType.XDP_CPUMAP });
+    expect(sectionInfo('tc/ingress')).toMatchObject({ type: ProgType.SCHED_CLS, expectedAttachType: AttachType.TCX_INGRESS });
+    expect(sectionInfo('kprobe/do_sys_open')).toMatchObject({ type: ProgType.KPROBE, attachTo: 'do_sys_open' });
+    expect(sectionInfo('kprobe')).toMatchObject({ type: ProgType.KPROBE, attachTo: '' });
+    expect(sectionInfo('uprobe.s/bin/sh:main')).toMatchObject({ type: ProgType.KPROBE, flags: BPF_F_SLEEPABLE, attachTo: 'bin/sh:main' });
+    expect(sectionInfo('lsm.s/file_open')).toMatchObject({ type: ProgType.LSM, expectedAttachType: AttachType.LSM_MAC, flags: BPF_F_SLEEPABLE });
+    expect(sectionInfo('cgroup/sock')).toMatchObject({ type: ProgType.CGROUP_SOCK, expectedAttachType: AttachType.CGROUP_INET_SOCK_CREATE });
+    expect(sectionInfo('sk_skb/stream_parser')).toMatchObject({ type: ProgType.SK_SKB, expectedAttachType: AttachType.SK_SKB_STREAM_PARSER });
+    expect(sectionInfo('sk_skb')).toMatchObject({ type: ProgType.SK_SKB, expectedAttachType: 0 });
+    // "type+" needs an exact match or a '/' separator; exact names match exactly
+    expect(sectionInfo('kprobex')).toBeUndefined();
+    expect(sectionInfo('socket1')).toBeUndefined();
+    expect(sectionInfo('xdp_foo')).toBeUndefined();
+    expect(sectionInfo('tc/other')).toBeUndefined();
+  });
+  it('reports an unknown name with ESRCH, like libbpf_prog_type_by_name', () => {
+    expect(progTypeBySection('classifier')).toEqual({ type: ProgType.SCHED_CLS, expectedAttachType: 0 });
+    try {
+      progTypeBySection('nope');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(LoaderError);
+      expect((e as LoaderError).errno).toBe(3);
+      expect((e as Error).message).toContain("failed to guess program type from ELF section 'nope'");
+    }
+  });
+});
+
+describe('names', () => {
+  it('derives the object name from a path as libbpf does', () => {
+    expect(objectNameFromPath('/a/b/xdp_counter.bpf.o')).toBe('xdp_counter');
+    expect(objectNameFromPath('prog.o')).toBe('prog');
+    expect(objectNameFromPath('a_very_long_object_name.o')).toBe('a_very_long_obj');
+  });
+  it('names internal maps as libbpf does', () => {
+    expect(internalMapName('my_object_name', '.rodata')).toBe('my_objec.rodata');
+    expect(internalMapName('my_object_name', '.bss')).toBe('my_objec.bss');
+    expect(internalMapName('my_object_name', '.kconfig')).toBe('my_obje.kconfig');
+    expect(internalMapName('my_object_name', '.rodata.abracadabra')).toBe('.rodata.abracad');
+    expect(internalMapName('prog', '.data')).toBe('prog.data');
+    expect(internalMapName('x-y', '.bss')).toBe('x_y.bss');
+  });
+});
+
+describe('xdp_counter.o (little and big endian)', () => {
   for (const file of ['xdp_counter.o', 'xdp_counter.bpfeb.o']) {
     it(`parses ${file}`, () => {
-      const spec = parseObject(load(file), { name: 'xdp_counter' });
-      expect(spec.endian).toBe(file.includes('bpfeb') ? 'big' : 'little');
+      const spec = parse(file);
+      const le = !file.includes('bpfeb');
+      expect(spec.endian).toBe(le ? 'little' : 'big');
+      expect(spec.name).toBe('xdp_counter');
       expect(spec.license).toBe('GPL');
+      expect(spec.btf).toBeDefined();
+      expect(spec.btfExt).toBeDefined();
       expect(spec.programs.map((p) => p.name)).toEqual(['count_proto']);
       const p = spec.programs[0]!;
-      expect(p.section).toBe('xdp');
-      expect(p.type).toBe(ProgType.XDP);
-      expect(p.expectedAttachType).toBe(AttachType.XDP);
-      // main + count + classify appended
+      expect(p).toMatchObject({ section: 'xdp', type: ProgType.XDP, expectedAttachType: AttachType.XDP, attachTo: '', flags: 0, license: 'GPL' });
+      // main, then the subprograms it calls (count is static, classify global), in call order
       expect(p.funcInfo.map((f) => f.name)).toEqual(['count_proto', 'count', 'classify']);
       expect(p.funcInfo[0]!.insnOff).toBe(0);
       expect(p.btfFuncId).toBe(p.funcInfo[0]!.typeId);
-      // every call lands on a func_info boundary
-      const starts = new Set(p.funcInfo.map((f) => f.insnOff));
-      for (const i of p.insns) {
-        if (i.opcode === 0x85 && i.src === 1) expect(starts.has(i.pc + i.imm + 1)).toBe(true);
-      }
-      const names = spec.maps.map((m) => m.name);
-      expect(names).toEqual(['verdicts', 'proto_cnt', 'xdp_coun.bss', 'xdp_coun.data', 'xdp_coun.rodata', '.rodata.str1.1']);
-      const m = Object.fromEntries(spec.maps.map((x) => [x.name, x]));
-      expect(m.proto_cnt).toMatchObject({ type: MapType.HASH, keySize: 2, valueSize: 16, maxEntries: 256, flags: 0 });
-      expect(m.verdicts).toMatchObject({ type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 });
-      expect(m['xdp_coun.rodata']).toMatchObject({ type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1, flags: BPF_F_RDONLY_PROG | BPF_F_MMAPABLE, freeze: true });
-      expect(m['xdp_coun.bss']!.contents).toBeUndefined();
-      const ro = m['xdp_coun.rodata']!.contents![0]!.value as Uint8Array;
-      expect(new DataView(ro.buffer, ro.byteOffset).getUint32(0, spec.endian === 'little')).toBe(14);
-      const str = m['.rodata.str1.1']!.contents![0]!.value as Uint8Array;
-      expect(new TextDecoder().decode(str)).toBe('short packet\n\0');
-      // map references are lddw with the pseudo source set and imm cleared
-      expect(p.mapRefs.length).toBe(7);
+      checkCalls(p);
+      const slots = funcSlots(file);
+      expect(slotCount(p.insns)).toBe(slots.get('count_proto')! + slots.get('count')! + slots.get('classify')!);
+      expect(p.funcInfo[1]!.insnOff).toBe(slots.get('count_proto'));
+      expect(p.funcInfo[2]!.insnOff).toBe(slots.get('count_proto')! + slots.get('count')!);
+
+      expect(spec.maps.map((m) => m.name)).toEqual(['verdicts', 'proto_cnt', 'xdp_coun.bss', 'xdp_coun.data', 'xdp_coun.rodata', '.rodata.str1.1']);
+      expect(map(spec, 'proto_cnt')).toMatchObject({ type: MapType.HASH, keySize: 2, valueSize: 16, maxEntries: 256, flags: 0 });
+      expect(map(spec, 'verdicts')).toMatchObject({ type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0 });
+      // BTF ids for formatting: key __u16, value struct proto_stats
+      const btf = spec.btf!;
+      const pc = map(spec, 'proto_cnt');
+      expect(pc.btf).toBe(btf);
+      expect(btf.type(pc.btfKeyTypeId!).name).toBe('__u16');
+      expect(btf.type(pc.btfValueTypeId!).name).toBe('proto_stats');
+      const ro = map(spec, 'xdp_coun.rodata');
+      expect(ro).toMatchObject({ type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1, flags: BPF_F_RDONLY_PROG | BPF_F_MMAPABLE, freeze: true });
+      expect(u32(ro.contents![0]!.value as Uint8Array, le)).toBe(14);
+      // global data maps' value type is the (fixed-up) DATASEC
+      const ds = btf.type(ro.btfValueTypeId!);
+      expect(ds.kind).toBe(15);
+      expect(ds.name).toBe('.rodata');
+      expect((ds as { size: number }).size).toBe(4);
+      const data = map(spec, 'xdp_coun.data');
+      expect(data).toMatchObject({ valueSize: 4, flags: BPF_F_MMAPABLE });
+      expect(data.freeze).toBeUndefined();
+      expect(u32(data.contents![0]!.value as Uint8Array, le)).toBe(0x86dd);
+      const bss = map(spec, 'xdp_coun.bss');
+      expect(bss).toMatchObject({ valueSize: 8, flags: BPF_F_MMAPABLE });
+      expect(bss.contents).toBeUndefined();
+      const str = map(spec, '.rodata.str1.1');
+      expect(new TextDecoder().decode(str.contents![0]!.value as Uint8Array)).toBe('short packet\n\0');
+      expect(str.flags).toBe(BPF_F_RDONLY_PROG | BPF_F_MMAPABLE);
+
+      // map references: lddw with the pseudo source set and imm cleared
+      expect(p.mapRefs.map((r) => r.map).sort()).toEqual(['.rodata.str1.1', 'proto_cnt', 'proto_cnt', 'verdicts', 'xdp_coun.bss', 'xdp_coun.data', 'xdp_coun.rodata']);
       for (const r of p.mapRefs) {
         const insn = p.insns.find((i) => i.pc === r.insn)!;
         expect(insn.opcode).toBe(0x18);
         expect(insn.src).toBe(r.kind === 'map' ? 1 : 2);
         expect(insn.imm).toBe(0);
+        expect(insn.imm2).toBe(r.kind === 'map' ? 0 : r.offset);
         expect(insn.form).toBeDefined();
       }
+      // line info: sorted, within the program, covering the subprograms
       expect(p.lineInfo.length).toBeGreaterThan(10);
       expect(p.lineInfo.every((l, i, a) => i === 0 || a[i - 1]!.insnOff <= l.insnOff)).toBe(true);
-      expect(p.lineInfo.some((l) => l.text.includes('total_packets++'))).toBe(true);
-      // linked = the three functions' code, nothing else
-      const elf = parseElf(load(file));
-      const size = (n: string) => elf.symbols.find((s) => s.name === n)!.size / 8;
-      expect(slotCount(p.insns)).toBe(size('count_proto') + size('count') + size('classify'));
+      expect(p.lineInfo.every((l) => l.insnOff < slotCount(p.insns) && l.file.endsWith('xdp_counter.c'))).toBe(true);
+      expect(p.lineInfo[0]!.insnOff).toBe(0);
+      const l = p.lineInfo.find((x) => x.text.includes('total_packets++'))!;
+      expect(l.line).toBe(readFileSync(new URL('xdp_counter.c', dir), 'utf8').split('\n').findIndex((s) => s.includes('total_packets++')) + 1);
+      expect(p.lineInfo.some((x) => x.insnOff >= p.funcInfo[2]!.insnOff && x.text.includes('drop_proto'))).toBe(true);
     });
   }
+  it('big and little endian objects agree on everything but byte order', () => {
+    const a = parse('xdp_counter.o'), b = parse('xdp_counter.bpfeb.o');
+    const strip = (s: ObjectSpec) => s.maps.map((m) => ({ ...m, btf: undefined, btfKeyTypeId: undefined, btfValueTypeId: undefined, contents: m.contents?.length }));
+    expect(strip(a)).toEqual(strip(b));
+  });
+});
+
+describe('multi.o (several programs per section, subprograms, map-in-map, prog array)', () => {
+  for (const file of ['multi.o', 'multi.v4.o']) {
+    it(`parses ${file}`, () => {
+      const spec = parse(file);
+      expect(spec.programs.map((p) => `${p.section}:${p.name}`)).toEqual([
+        'xdp:xdp_tail', 'xdp:xdp_tail2', 'xdp:xdp_main', 'tc:tc_one', 'tc:tc_two', 'classifier:cls_main', 'socket:sock_filter',
+        'kprobe/do_unlinkat:kp_unlink', 'tracepoint/syscalls/sys_enter_openat:tp_openat',
+      ]);
+      expect(prog(spec, 'tc_one')).toMatchObject({ type: ProgType.SCHED_CLS, expectedAttachType: 0 });
+      expect(prog(spec, 'sock_filter')).toMatchObject({ type: ProgType.SOCKET_FILTER });
+      expect(prog(spec, 'kp_unlink')).toMatchObject({ type: ProgType.KPROBE, attachTo: 'do_unlinkat' });
+      expect(prog(spec, 'tp_openat')).toMatchObject({ type: ProgType.TRACEPOINT, attachTo: 'syscalls/sys_enter_openat' });
+      for (const p of spec.programs) checkCalls(p);
+      // .text subprograms are appended to every program that calls them, transitively
+      expect(prog(spec, 'tc_one').funcInfo.map((f) => f.name)).toEqual(['tc_one', 'twice', 'add_one']);
+      expect(prog(spec, 'tp_openat').funcInfo.map((f) => f.name)).toEqual(['tp_openat', 'twice', 'add_one']);
+      expect(prog(spec, 'cls_main').funcInfo.map((f) => f.name)).toEqual(['cls_main', 'add_one']);
+      expect(prog(spec, 'xdp_tail2').funcInfo.map((f) => f.name)).toEqual(['xdp_tail2']);
+      // the bpf_loop callback is referenced by a BPF_PSEUDO_FUNC lddw and appended
+      const main = prog(spec, 'xdp_main');
+      expect(main.funcInfo.map((f) => f.name)).toEqual(['xdp_main', 'loop_cb', 'twice', 'add_one']);
+      const fnAddr = main.insns.filter((i) => i.opcode === 0x18 && i.src === 4);
+      expect(fnAddr.length).toBe(1);
+      expect(fnAddr[0]!.pc + fnAddr[0]!.imm + 1).toBe(main.funcInfo[1]!.insnOff);
+      expect(main.mapRefs.map((r) => [r.kind, r.map])).toEqual([
+        ['map_value', '.data.custom'], ['map_value', '.rodata.custom'], ['map_value', 'multi.bss'], ['map', 'outer'], ['map', 'jmp_table'],
+      ]);
+      expect(prog(spec, 'kp_unlink').mapRefs).toEqual([{ insn: 0, kind: 'map_value', map: 'multi.bss', offset: 0 }]);
+
+      expect(spec.maps.map((m) => m.name)).toEqual([
+        'inner_a', 'inner_b', 'outer', 'jmp_table', 'events', 'lru', 'bloom', 'outer_hash', '.data.custom', '.rodata.custom', 'multi.bss',
+      ]);
+      const outer = map(spec, 'outer');
+      expect(outer).toMatchObject({ type: MapType.ARRAY_OF_MAPS, keySize: 4, valueSize: 4, maxEntries: 4 });
+      expect(outer.innerMap).toMatchObject({ name: 'outer.inner', type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 2 });
+      expect(outer.contents!.map((c) => [u32(c.key, true), c.value])).toEqual([[0, { map: 'inner_a' }], [2, { map: 'inner_b' }]]);
+      const oh = map(spec, 'outer_hash');
+      expect(oh).toMatchObject({ type: MapType.HASH_OF_MAPS, keySize: 4, valueSize: 4, maxEntries: 8, flags: BPF_F_NO_PREALLOC });
+      expect(oh.innerMap).toMatchObject({ name: 'outer_hash.inner', type: MapType.HASH, keySize: 8, valueSize: 8, maxEntries: 16 });
+      expect(oh.contents).toBeUndefined();
+      const jt = map(spec, 'jmp_table');
+      expect(jt).toMatchObject({ type: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 3 });
+      expect(jt.contents!.map((c) => [u32(c.key, true), c.value])).toEqual([[1, { program: 'xdp_tail' }], [2, { program: 'xdp_tail2' }]]);
+      expect(map(spec, 'events')).toMatchObject({ type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 8192 });
+      expect(map(spec, 'lru')).toMatchObject({ type: MapType.LRU_HASH, keySize: 4, valueSize: 8, maxEntries: 128 });
+      expect(map(spec, 'bloom')).toMatchObject({ type: MapType.BLOOM_FILTER, keySize: 0, valueSize: 4, maxEntries: 64, mapExtra: 3n });
+      expect(map(spec, '.data.custom')).toMatchObject({ type: MapType.ARRAY, valueSize: 4, flags: BPF_F_MMAPABLE });
+      expect(map(spec, '.rodata.custom')).toMatchObject({ valueSize: 8, flags: BPF_F_RDONLY_PROG | BPF_F_MMAPABLE, freeze: true });
+      expect(new TextDecoder().decode(map(spec, '.rodata.custom').contents![0]!.value as Uint8Array)).toBe('custom!\0');
+    });
+  }
+  it('the v4 object uses v4 instructions', () => {
+    const spec = parse('multi.v4.o');
+    const all = spec.programs.flatMap((p) => p.insns);
+    expect(all.every((i) => i.form !== undefined)).toBe(true);
+  });
+});
+
+describe('calls.o (calls into program sections, static functions in program sections)', () => {
+  it('links cross-section and pc-relative calls', () => {
+    const spec = parse('calls.o');
+    // the static function in the xdp section is no program
+    expect(spec.programs.map((p) => p.name)).toEqual(['xdp_shared', 'xdp_entry', 'tc_calls_xdp']);
+    for (const p of spec.programs) checkCalls(p);
+    expect(prog(spec, 'xdp_entry').funcInfo.map((f) => f.name)).toEqual(['xdp_entry', 'xdp_static_helper', 'text_leaf', 'xdp_shared']);
+    expect(prog(spec, 'tc_calls_xdp').funcInfo.map((f) => f.name)).toEqual(['tc_calls_xdp', 'xdp_shared', 'xdp_static_helper', 'text_leaf']);
+    const s = funcSlots('calls.o');
+    expect(slotCount(prog(spec, 'tc_calls_xdp').insns)).toBe(s.get('tc_calls_xdp')! + s.get('xdp_shared')! + s.get('xdp_static_helper')! + s.get('text_leaf')!);
+    // the original instructions are not modified by linking (each program gets copies)
+    const shared = prog(spec, 'xdp_shared');
+    const call = shared.insns.find((i) => i.opcode === 0x85)!;
+    expect(call.pc + call.imm + 1).toBe(4);
+  });
+});
+
+describe('legacy.o (maps section, version)', () => {
+  it('reads struct bpf_map_def maps and the version', () => {
+    const spec = parse('legacy.o');
+    expect(spec.license).toBe('Dual BSD/GPL');
+    expect(spec.kernelVersion).toBe(0x060c00);
+    expect(spec.programs[0]).toMatchObject({ name: 'count_len', type: ProgType.SOCKET_FILTER, kernelVersion: 0x060c00, license: 'Dual BSD/GPL' });
+    expect(spec.maps).toEqual([
+      { name: 'pkt_count', type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 8, flags: 0 },
+      { name: 'by_len', type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 1024, flags: BPF_F_NO_PREALLOC },
+    ]);
+    expect(spec.programs[0]!.mapRefs.map((r) => r.map)).toEqual(['pkt_count', 'by_len', 'by_len']);
+  });
+});
+
+describe('sections.o (the section table on real objects)', () => {
+  it('types every program by its section', () => {
+    const spec = parse('sections.o');
+    const t = (n: string) => prog(spec, n);
+    expect(spec.programs.length).toBe(33);
+    expect(t('s_xdp_frags')).toMatchObject({ type: ProgType.XDP, expectedAttachType: AttachType.XDP, flags: BPF_F_XDP_HAS_FRAGS });
+    expect(t('s_xdp_frags_cpumap')).toMatchObject({ type: ProgType.XDP, expectedAttachType: AttachType.XDP_CPUMAP, flags: BPF_F_XDP_HAS_FRAGS });
+    expect(t('s_xdp_devmap')).toMatchObject({ expectedAttachType: AttachType.XDP_DEVMAP, flags: 0 });
+    expect(t('s_tc_ingress')).toMatchObject({ type: ProgType.SCHED_CLS, expectedAttachType: AttachType.TCX_INGRESS });
+    expect(t('s_tcx_egress')).toMatchObject({ type: ProgType.SCHED_CLS, expectedAttachType: AttachType.TCX_EGRESS });
+    expect(t('s_action')).toMatchObject({ type: ProgType.SCHED_ACT });
+    expect(t('s_cgroup_skb_ingress')).toMatchObject({ type: ProgType.CGROUP_SKB, expectedAttachType: AttachType.CGROUP_INET_INGRESS });
+    expect(t('s_sk_skb_verdict')).toMatchObject({ type: ProgType.SK_SKB, expectedAttachType: AttachType.SK_SKB_STREAM_VERDICT });
+    expect(t('s_sk_msg')).toMatchObject({ type: ProgType.SK_MSG, expectedAttachType: AttachType.SK_MSG_VERDICT });
+    expect(t('s_sockops')).toMatchObject({ type: ProgType.SOCK_OPS, expectedAttachType: AttachType.CGROUP_SOCK_OPS });
+    expect(t('s_flow_dissector')).toMatchObject({ type: ProgType.FLOW_DISSECTOR, expectedAttachType: AttachType.FLOW_DISSECTOR });
+    expect(t('s_lwt_in')).toMatchObject({ type: ProgType.LWT_IN });
+    expect(t('s_lwt_xmit')).toMatchObject({ type: ProgType.LWT_XMIT });
+    expect(t('s_kretprobe')).toMatchObject({ type: ProgType.KPROBE, attachTo: 'do_sys_open' });
+    expect(t('s_uprobe_s')).toMatchObject({ type: ProgType.KPROBE, flags: BPF_F_SLEEPABLE });
+    expect(t('s_tp')).toMatchObject({ type: ProgType.TRACEPOINT, attachTo: 'sched/sched_switch' });
+    expect(t('s_raw_tp')).toMatchObject({ type: ProgType.RAW_TRACEPOINT, attachTo: 'sched_switch' });
+    expect(t('s_raw_tp_w')).toMatchObject({ type: ProgType.RAW_TRACEPOINT_WRITABLE });
+    expect(t('s_perf_event')).toMatchObject({ type: ProgType.PERF_EVENT });
+    expect(t('s_fentry')).toMatchObject({ type: ProgType.TRACING, expectedAttachType: AttachType.TRACE_FENTRY, attachTo: 'do_unlinkat' });
+    expect(t('s_fexit')).toMatchObject({ type: ProgType.TRACING, expectedAttachType: AttachType.TRACE_FEXIT });
+    expect(t('s_lsm_s')).toMatchObject({ type: ProgType.LSM, expectedAttachType: AttachType.LSM_MAC, flags: BPF_F_SLEEPABLE, attachTo: 'file_open' });
+    expect(t('s_iter')).toMatchObject({ type: ProgType.TRACING, expectedAttachType: AttachType.TRACE_ITER, attachTo: 'task' });
+    expect(t('s_connect4')).toMatchObject({ type: ProgType.CGROUP_SOCK_ADDR, expectedAttachType: AttachType.CGROUP_INET4_CONNECT });
+    expect(t('s_sk_lookup')).toMatchObject({ type: ProgType.SK_LOOKUP, expectedAttachType: AttachType.SK_LOOKUP });
+    expect(t('s_syscall')).toMatchObject({ type: ProgType.SYSCALL, flags: BPF_F_SLEEPABLE });
+    expect(map(spec, 'pinned_lru')).toMatchObject({ pinning: 1, type: MapType.LRU_HASH });
+  });
+});
+
+describe('options', () => {
+  it("fails on an unknown section with libbpf's message", () => {
+    try {
+      parse('unknown.o');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(LoaderError);
+      expect((e as LoaderError).code).toBe('LOADER_SECTION');
+      expect((e as LoaderError).errno).toBe(22);
+      expect((e as Error).message).toContain("prog 'custom_prog': missing BPF prog type, check ELF section name 'my_custom/hook'");
+    }
+  });
+  it('takes an explicit override (by section, or by function)', () => {
+    const a = parseObject(load('unknown.o'), { sectionOverride: { 'my_custom/hook': { type: ProgType.SOCKET_FILTER } } });
+    expect(a.programs[0]).toMatchObject({ name: 'custom_prog', section: 'my_custom/hook', type: ProgType.SOCKET_FILTER, expectedAttachType: 0 });
+    const b = parseObject(load('xdp_counter.o'), { sectionOverride: (sec) => (sec === 'xdp' ? { type: ProgType.XDP, flags: BPF_F_XDP_HAS_FRAGS } : undefined) });
+    expect(b.programs[0]).toMatchObject({ type: ProgType.XDP, flags: BPF_F_XDP_HAS_FRAGS, expectedAttachType: 0 });
+    const c = parseObject(load('unknown.o'), { allowUnknownSections: true });
+    expect(c.programs[0]!.type).toBe(0);
+  });
+  it('names global data maps after the object name', () => {
+    expect(parseObject(load('xdp_counter.o')).maps.map((m) => m.name)).toContain('obj.bss');
+    expect(parseObject(load('xdp_counter.o'), { name: 'verylongobjectname' }).maps.map((m) => m.name)).toContain('verylong.rodata');
+  });
+  it('is pure: parsing twice gives equal specs and leaves the input untouched', () => {
+    const bytes = load('multi.o');
+    const copy = bytes.slice();
+    const a = parseObject(bytes), b = parseObject(bytes);
+    expect(bytes).toEqual(copy);
+    expect(a.programs).toEqual(b.programs);
+  });
+});
+
+describe('externs', () => {
+  it('says .kconfig values are not provided', () => {
+    expect(() => parse('kconfig.o')).toThrowError(/extern 'LINUX_KERNEL_VERSION' \(\.kconfig\).*not provided/);
+  });
+  it('says .ksyms symbols are not provided', () => {
+    expect(() => parse('ksyms.o')).toThrowError(/extern 'bpf_prog_active' \(\.ksyms\).*not provided/);
+  });
 });
