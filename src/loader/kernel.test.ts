@@ -1,0 +1,146 @@
+// Differential test against the kernel: load the test objects with `bpftool prog loadall`
+// (libbpf), then compare our parse with what the kernel reports: program types and names,
+// the maps each program uses and their definitions, map-in-map and prog-array initial
+// contents, and the instructions after relocation (`prog dump xlated`: function layout,
+// line info, map references, and for programs the kernel does not rewrite, the exact
+// opcode sequence). Skips cleanly without a usable kernel.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { bpftool, bpftoolJson, describeKernel, pinDir } from '../../test/support/kernel.js';
+import type { MapSpec } from '../maps/types.js';
+import { MapType, ProgType } from '../uapi/bpf.js';
+import { objectNameFromPath, parseObject, type ObjectSpec, type ProgramSpec } from './index.js';
+
+const dir = new URL('../../testdata/loader/', import.meta.url);
+
+const PROG_TYPE_NAMES: Record<number, string> = {
+  [ProgType.SOCKET_FILTER]: 'socket_filter', [ProgType.KPROBE]: 'kprobe', [ProgType.SCHED_CLS]: 'sched_cls',
+  [ProgType.SCHED_ACT]: 'sched_act', [ProgType.TRACEPOINT]: 'tracepoint', [ProgType.XDP]: 'xdp',
+};
+const MAP_TYPE_NAMES: Record<number, string> = {
+  [MapType.HASH]: 'hash', [MapType.ARRAY]: 'array', [MapType.PROG_ARRAY]: 'prog_array', [MapType.PERCPU_ARRAY]: 'percpu_array',
+  [MapType.LRU_HASH]: 'lru_hash', [MapType.ARRAY_OF_MAPS]: 'array_of_maps', [MapType.HASH_OF_MAPS]: 'hash_of_maps',
+  [MapType.RINGBUF]: 'ringbuf', [MapType.BLOOM_FILTER]: 'bloom_filter',
+};
+
+interface KProg { id: number; type: string; name: string; map_ids?: number[] }
+interface KMap { id: number; type: string; name: string; flags: number; bytes_key: number; bytes_value: number; max_entries: number; frozen: number }
+interface KInsn { proto?: string; src?: string; disasm: string }
+
+/**
+ * Programs whose xlated code the kernel does not rewrite beyond 1:1 context-field loads
+ * (no helper inlining), so the instruction stream must match ours opcode for opcode.
+ */
+const EXACT: Record<string, string[]> = {
+  'xdp_counter.o': [],
+  'multi.o': ['xdp_tail', 'xdp_tail2', 'tc_one', 'tc_two', 'cls_main', 'sock_filter', 'kp_unlink', 'tp_openat'],
+  'multi.v4.o': ['xdp_tail', 'xdp_tail2', 'tc_one', 'tc_two', 'cls_main', 'sock_filter', 'kp_unlink', 'tp_openat'],
+};
+
+const trunc = (s: string) => s.slice(0, 15);
+/** libbpf's sanitize_pin_path: bpffs names cannot hold '.'. */
+const pinName = (s: string) => s.replace(/\./g, '_');
+
+function compareMap(ours: MapSpec, k: KMap): void {
+  expect(k.name, `map ${ours.name}`).toBe(trunc(ours.name));
+  expect(k.type, `map ${ours.name} type`).toBe(MAP_TYPE_NAMES[ours.type]);
+  expect(k.bytes_key, `map ${ours.name} key`).toBe(ours.keySize);
+  expect(k.bytes_value, `map ${ours.name} value`).toBe(ours.valueSize);
+  expect(k.max_entries, `map ${ours.name} max_entries`).toBe(ours.maxEntries);
+  expect(k.flags, `map ${ours.name} flags`).toBe(ours.flags);
+  expect(k.frozen, `map ${ours.name} frozen`).toBe(ours.freeze ? 1 : 0);
+}
+
+function compareXlated(file: string, p: ProgramSpec, x: KInsn[]): void {
+  const what = `${file}:${p.name}`;
+  // functions: bpftool prints each func_info record's prototype at its instruction
+  const kFuncs = x.filter((i) => i.proto !== undefined).map((i) => /(\w+)\(/.exec(i.proto!)![1]);
+  expect(kFuncs, `${what} functions`).toEqual(p.funcInfo.map((f) => f.name));
+  // map references: r = map[id:N] / map[id:N][0]+off
+  const kRefs = x.filter((i) => /map\[id:\d+\]/.test(i.disasm)).map((i) => (/\]\[0\]\+(\d+)/.exec(i.disasm)?.[1] ?? 'map'));
+  expect(kRefs, `${what} map references`).toEqual(p.mapRefs.map((r) => (r.kind === 'map' ? 'map' : String(r.offset))));
+  // (bpftool's JSON writer turns a backslash in a source line into a newline: undo that)
+  const kSrc = x.filter((i) => i.src !== undefined).map((i) => i.src!.replace(/\n/g, '\\').trim());
+  const ourSrc = p.lineInfo.map((l) => l.text.trim());
+  if (EXACT[file]!.includes(p.name)) {
+    expect(x.length, `${what} instruction count`).toBe(p.insns.length);
+    expect(x.map((i) => i.disasm.slice(1, 3)), `${what} opcodes`).toEqual(p.insns.map((i) => i.opcode.toString(16).padStart(2, '0')));
+    expect(kSrc, `${what} line info`).toEqual(ourSrc);
+    // jumps and calls keep their targets
+    x.forEach((k, n) => {
+      const m = /(goto|call) pc([+-]\d+)/.exec(k.disasm);
+      const ours = p.insns[n]!;
+      if (m) expect(Number(m[2]), `${what} insn ${n}`).toBe(m[1] === 'call' ? ours.imm : ours.off);
+    });
+  } else {
+    // the kernel inlined helpers: our instructions are fewer, and every source line it
+    // kept is one of ours
+    expect(x.length, `${what} instruction count`).toBeGreaterThanOrEqual(p.insns.length);
+    for (const s of kSrc) expect(ourSrc, `${what} line '${s}'`).toContain(s);
+  }
+}
+
+for (const file of ['xdp_counter.o', 'multi.o', 'multi.v4.o']) {
+  describeKernel(`kernel agrees with the parse of ${file}`, () => {
+    let pins: ReturnType<typeof pinDir>;
+    let spec: ObjectSpec;
+    let loaded = false;
+    beforeAll(() => {
+      pins = pinDir('loader');
+      spec = parseObject(new Uint8Array(readFileSync(new URL(file, dir))), { name: objectNameFromPath(file) });
+      const path = new URL(file, dir).pathname;
+      const r = bpftool(['prog', 'loadall', path, `${pins.path}/progs`, 'pinmaps', `${pins.path}/maps`]);
+      if (r.status !== 0) throw new Error(`bpftool prog loadall ${file}: ${r.stderr}`);
+      loaded = true;
+    });
+    afterAll(() => pins?.remove());
+
+    it('programs, their types and their maps', () => {
+      expect(loaded).toBe(true);
+      for (const p of spec.programs) {
+        const k = bpftoolJson<KProg>(['prog', 'show', 'pinned', `${pins.path}/progs/${p.name}`]);
+        expect(k.name).toBe(trunc(p.name));
+        expect(k.type, p.name).toBe(PROG_TYPE_NAMES[p.type]);
+        const kMaps = (k.map_ids ?? []).map((id) => bpftoolJson<KMap>(['map', 'show', 'id', String(id)]));
+        // libbpf binds the object's first .rodata* map to every program (bpf_prog_bind_map)
+        const used = new Set(p.mapRefs.map((r) => trunc(r.map)));
+        const rodata = spec.maps.find((m) => m.freeze && m.type === MapType.ARRAY);
+        if (rodata) used.add(trunc(rodata.name));
+        expect(kMaps.map((m) => m.name).sort(), `${p.name} map_ids`).toEqual([...used].sort());
+        for (const km of kMaps) compareMap(spec.maps.find((m) => trunc(m.name) === km.name)!, km);
+      }
+    });
+
+    it('every map definition', () => {
+      for (const m of spec.maps) {
+        const k = bpftoolJson<KMap>(['map', 'show', 'pinned', `${pins.path}/maps/${pinName(m.name)}`]);
+        compareMap(m, k);
+      }
+    });
+
+    it('initial contents of prog arrays and map-in-map', () => {
+      for (const m of spec.maps) {
+        if (m.type !== MapType.PROG_ARRAY && m.type !== MapType.ARRAY_OF_MAPS) continue;
+        const dump = bpftoolJson<Array<{ key: string[]; value: string[] }>>(['map', 'dump', 'pinned', `${pins.path}/maps/${pinName(m.name)}`]);
+        const got = dump.map((e) => {
+          const key = Number.parseInt(e.key.slice().reverse().join('').replace(/0x/g, ''), 16);
+          const id = Number.parseInt(e.value.slice().reverse().join('').replace(/0x/g, ''), 16);
+          const name = m.type === MapType.PROG_ARRAY
+            ? bpftoolJson<KProg>(['prog', 'show', 'id', String(id)]).name
+            : bpftoolJson<KMap>(['map', 'show', 'id', String(id)]).name;
+          return [key, name];
+        });
+        const want = (m.contents ?? []).map((c) => [new DataView(c.key.buffer).getUint32(0, true),
+          trunc('program' in (c.value as object) ? (c.value as { program: string }).program : (c.value as { map: string }).map)]);
+        expect(got, m.name).toEqual(want);
+      }
+    });
+
+    it('instructions after relocation (prog dump xlated)', () => {
+      for (const p of spec.programs) {
+        const x = bpftoolJson<KInsn[]>(['prog', 'dump', 'xlated', 'pinned', `${pins.path}/progs/${p.name}`]);
+        compareXlated(file, p, x);
+      }
+    });
+  });
+}
