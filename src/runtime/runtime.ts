@@ -19,6 +19,52 @@ export interface RuntimeOptions {
   clockNs?: () => bigint;
   /** Initial size of the linear memory in bytes. */
   memoryBytes?: number;
+  /** The task bpf_get_current_* report (default: pid/tgid 1, uid/gid 0, comm "tsbpf"). */
+  task?: Partial<TaskInfo>;
+  /** Memory bpf_probe_read_kernel / _user may read (address → bytes). */
+  addressSpace?: AddressSpaceRegion[];
+  /** Routes and neighbours bpf_fib_lookup consults. */
+  routes?: Route[];
+  /** Network devices (ifindex → properties) test runs and fib lookups know; default: lo (1). */
+  devices?: NetDevice[];
+}
+
+export interface TaskInfo {
+  pid: number;
+  tgid: number;
+  uid: number;
+  gid: number;
+  comm: string;
+  cgroupId: bigint;
+}
+
+/** Caller-provided memory for probe_read: `user` regions are user space, others kernel. */
+export interface AddressSpaceRegion {
+  start: bigint;
+  bytes: Uint8Array;
+  user?: boolean;
+}
+
+export interface NetDevice {
+  ifindex: number;
+  name: string;
+  mtu: number;
+  mac: Uint8Array;
+  rxQueues: number;
+}
+
+/** A route: destination prefix (IPv4 dotted or IPv6 text) → output device, gateway, neighbour MAC. */
+export interface Route {
+  family: 'inet' | 'inet6';
+  dst: string;
+  prefixLen: number;
+  ifindex: number;
+  gateway?: string;
+  /** Source MAC (default: the device's) and destination MAC of the next hop, if resolved. */
+  smac?: Uint8Array;
+  dmac?: Uint8Array;
+  /** Route type: unicast (default), blackhole, unreachable, prohibit. */
+  type?: 'unicast' | 'blackhole' | 'unreachable' | 'prohibit';
 }
 
 /** A program registered in the runtime (the runtime module's loaded-program type implements it). */
@@ -45,6 +91,13 @@ export class Runtime {
 
   /** Lines written by bpf_trace_printk / bpf_printk, as trace_pipe shows them. */
   readonly trace: string[] = [];
+  /** What bpf_get_current_* report. */
+  task: TaskInfo;
+  addressSpace: AddressSpaceRegion[];
+  routes: Route[];
+  devices: NetDevice[];
+  /** Nanoseconds at creation (bpf_ktime_get_boot_ns counts from here, as uptime). */
+  readonly bootNs: bigint;
 
   constructor(opts: RuntimeOptions = {}) {
     this.mem = new Memory(opts.memoryBytes);
@@ -52,6 +105,15 @@ export class Runtime {
     this.ncpus = opts.ncpus ?? availableParallelism();
     this.clockNs = opts.clockNs ?? (() => process.hrtime.bigint());
     this.rngState = (opts.seed ?? 0x2545f491) | 0 || 1;
+    this.task = { pid: 1, tgid: 1, uid: 0, gid: 0, comm: 'tsbpf', cgroupId: 1n, ...opts.task };
+    this.addressSpace = opts.addressSpace ?? [];
+    this.routes = opts.routes ?? [];
+    this.devices = opts.devices ?? [{ ifindex: 1, name: 'lo', mtu: 65536, mac: new Uint8Array(6), rxQueues: 1 }];
+    this.bootNs = this.clockNs();
+  }
+
+  device(ifindex: number): NetDevice | undefined {
+    return this.devices.find((d) => d.ifindex === ifindex);
   }
 
   /** Allocate the next map id (maps call this when created). */
