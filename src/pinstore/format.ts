@@ -70,6 +70,8 @@ export interface PinnedProgRecord {
   /** Program-type override given at load time (`type TYPE`), if any. */
   typeOverride?: string;
   hasBtf: boolean;
+  /** Registry key of the object's BTF (shared with its maps' btf_id). */
+  btfKey?: string;
 }
 
 /** A second pin of an object pinned elsewhere (bpftool `map pin` / `prog pin`). */

@@ -11,6 +11,7 @@ import { Args, hexBytes, isMapOfMaps, isMapOfProgs, isPerCpuMap, isPrefix, isQue
 import { CliError, type CliContext, type CliObject } from '../context.js';
 import { entryErrorPlain, entryPlain, mapMemlock, recordBtf, showMapHeaderJson, showMapJson, showMapPlain, writeBtfEntry, writeEntryJson, type MapShowExtra } from '../mapfmt.js';
 import { Output, withOutput } from '../output.js';
+import { btfKeyOf } from '../loaded.js';
 import { Session, recordSpecOf, specOfRecord, type MapRef } from '../session.js';
 
 type Handler = (s: Session, o: Output, args: Args, cmd: string) => number | void;
@@ -28,7 +29,7 @@ function opError(what: string, e: unknown, exitWithErrno = true): never {
 
 export function mapExtra(s: Session, ref: MapRef): MapShowExtra {
   const x: MapShowExtra = { memlock: mapMemlock(ref.record, s.ncpus) };
-  if (ref.record.btf) x.btfId = s.store.btfIdOf(ref.record.btf.data.length + ':' + ref.record.btf.data.slice(0, 64) + ref.record.btf.data.slice(-64));
+  if (ref.record.btf) x.btfId = s.store.btfIdOf(btfKeyOf(ref.record.btf.data));
   if (s.ctx.bpffs) x.pinned = ref.record.owner ? [] : [ref.path];
   return x;
 }

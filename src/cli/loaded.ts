@@ -1,0 +1,167 @@
+// Loading objects for the CLI: parse the ELF object, create (or reuse pinned) maps, load the
+// programs through the runtime, and re-instantiate a pinned program in a later process
+// with its pinned maps' current state.
+
+import { readFileSync } from 'node:fs';
+import { parseObject, objectNameFromPath, type ObjectSpec, type ProgramSpec } from '../loader/index.js';
+import type { BpfMap } from '../maps/types.js';
+import type { Collection, LoadOptions, LoadedProgram } from '../runtime/types.js';
+import { isBpfError } from '../errors.js';
+import type { PinnedMapRecord, PinnedProgRecord } from '../pinstore/index.js';
+import { sha256Hex } from '../pinstore/index.js';
+import { CliError } from './context.js';
+import type { Session } from './session.js';
+
+type LoadCollectionFn = (spec: ObjectSpec, opts?: LoadOptions) => Collection;
+
+let loader: LoadCollectionFn | undefined;
+
+/** The runtime's loadCollection (src/runtime/collection.ts). */
+export async function getLoadCollection(): Promise<LoadCollectionFn> {
+  if (loader) return loader;
+  const path = '../runtime/collection.js';
+  let mod: { loadCollection?: LoadCollectionFn };
+  try {
+    mod = (await import(path)) as { loadCollection?: LoadCollectionFn };
+  } catch {
+    throw new CliError('loading programs is not available in this build (src/runtime/collection.ts missing)');
+  }
+  if (!mod.loadCollection) throw new CliError('loading programs is not available in this build');
+  loader = mod.loadCollection;
+  return loader;
+}
+
+export interface ParsedObject {
+  bytes: Uint8Array;
+  spec: ObjectSpec;
+  file: string;
+}
+
+/** Read and parse an object file (bpftool: "failed to open object file" on any failure). */
+export function openObject(s: Session, file: string, typeOverride?: { type: number; expectedAttachType: number }, bytes?: Uint8Array): ParsedObject {
+  let data = bytes;
+  if (!data) {
+    try {
+      data = new Uint8Array(readFileSync(file));
+    } catch (e) {
+      if (s.ctx.debug) s.ctx.err(`libbpf: elf: failed to open ${file}: ${(e as Error).message}\n`);
+      throw new CliError('failed to open object file');
+    }
+  }
+  try {
+    const spec = parseObject(data, {
+      name: objectNameFromPath(file),
+      ...(typeOverride ? { sectionOverride: () => ({ type: typeOverride.type as ProgramSpec['type'], expectedAttachType: typeOverride.expectedAttachType as ProgramSpec['expectedAttachType'] }) } : {}),
+    });
+    return { bytes: data, spec, file };
+  } catch (e) {
+    if (!isBpfError(e)) throw e;
+    // libbpf prints the reason, then bpftool its one-line error.
+    s.ctx.err(`libbpf: ${e.message}\n`);
+    throw new CliError('failed to open object file');
+  }
+}
+
+/** Load every program of an object; maps named in `replace` are used instead of new ones. */
+export async function loadObject(s: Session, obj: ParsedObject, replace: Record<string, BpfMap>): Promise<Collection> {
+  const load = await getLoadCollection();
+  try {
+    const coll = load(obj.spec, { runtime: s.runtime(), replaceMaps: replace, logLevel: s.ctx.debug ? 1 : 0 });
+    if (s.ctx.debug) {
+      for (const p of Object.values(coll.programs)) if (p.log) s.ctx.err(p.log.endsWith('\n') ? p.log : p.log + '\n');
+    }
+    return coll;
+  } catch (e) {
+    if (!isBpfError(e)) throw e;
+    const log = (e as { log?: unknown }).log;
+    if (typeof log === 'string' && log) s.ctx.err(log.endsWith('\n') ? log : log + '\n');
+    s.ctx.err(`libbpf: ${e.message}\n`);
+    throw new CliError('failed to load object file');
+  }
+}
+
+/** The map record for a map of a loaded object. */
+export function mapRecordFor(s: Session, coll: Collection, name: string, m: BpfMap, owner?: string): PinnedMapRecord {
+  const rec = s.newMapRecord({
+    name: m.spec.name, type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize,
+    maxEntries: m.spec.maxEntries, flags: m.spec.flags >>> 0,
+  });
+  if (m.spec.innerMap) {
+    const i = m.spec.innerMap;
+    rec.spec.innerMap = { name: i.name, type: i.type, keySize: i.keySize, valueSize: i.valueSize, maxEntries: i.maxEntries, flags: i.flags >>> 0 };
+  }
+  if (m.spec.mapExtra) rec.spec.mapExtra = m.spec.mapExtra.toString();
+  const spec = coll.spec.maps.find((x) => x.name === name) ?? m.spec;
+  const btf = coll.spec.btf;
+  if (btf && spec.btfValueTypeId) {
+    rec.btf = { data: Buffer.from(btf.raw).toString('base64'), keyTypeId: spec.btfKeyTypeId ?? 0, valueTypeId: spec.btfValueTypeId };
+  }
+  if (owner) rec.owner = owner;
+  return s.snapshot(m, rec);
+}
+
+/** Key under which the registry numbers an object's BTF (shared by its maps and programs). */
+export function btfKeyOf(data: Uint8Array | string): string {
+  return sha256Hex(typeof data === 'string' ? data : Buffer.from(data).toString('base64'));
+}
+
+export interface Instance {
+  coll: Collection;
+  prog: LoadedProgram;
+  /** object map name → pinned path and live map. */
+  maps: Map<string, { path: string; map: BpfMap; record: PinnedMapRecord }>;
+}
+
+/**
+ * Re-create a pinned program with its pinned maps, call `fn` with it while the maps are
+ * locked, then write every map's state back. Returns fn's result.
+ */
+export async function withInstance<T>(s: Session, rec: PinnedProgRecord, fn: (inst: Instance) => T | Promise<T>): Promise<T> {
+  const bytes = new Uint8Array(Buffer.from(rec.object.data, 'base64'));
+  const override = rec.typeOverride !== undefined ? { type: rec.type, expectedAttachType: rec.expectedAttachType } : undefined;
+  const obj = openObject(s, rec.object.file, override, bytes);
+  const load = await getLoadCollection();
+  const names = Object.keys(rec.maps);
+  const paths = names.map((n) => rec.maps[n]!);
+  // Lock the maps for the whole run: concurrent runs and updates serialise, nothing is lost.
+  const lockPaths = paths.map((p) => s.store.resolveAlias(p));
+  const held = await acquireAll(s, lockPaths);
+  try {
+    const maps = new Map<string, { path: string; map: BpfMap; record: PinnedMapRecord }>();
+    const replace: Record<string, BpfMap> = {};
+    names.forEach((n, i) => {
+      const ref = s.mapByPath(paths[i]!);
+      const m = s.materialize(ref.record);
+      maps.set(n, { path: ref.path, map: m, record: ref.record });
+      replace[n] = m;
+    });
+    let coll: Collection;
+    try {
+      coll = load(obj.spec, { runtime: s.runtime(), replaceMaps: replace });
+    } catch (e) {
+      if (!isBpfError(e)) throw e;
+      throw new CliError(`can't re-create pinned program ${rec.name}: ${e.message}`);
+    }
+    const prog = coll.programs[rec.symbol];
+    if (!prog) throw new CliError(`pinned program ${rec.symbol} is not in its object`);
+    const result = await fn({ coll, prog, maps });
+    for (const { path, map, record } of maps.values()) s.store.writeLocked(path, s.snapshot(map, record));
+    return result;
+  } finally {
+    held();
+  }
+}
+
+async function acquireAll(s: Session, paths: string[]): Promise<() => void> {
+  const { acquireLock } = await import('../pinstore/lock.js');
+  const { sidePath } = await import('../pinstore/fsutil.js');
+  const sorted = [...new Set(paths)].sort();
+  const held: Array<{ release(): void }> = [];
+  try {
+    for (const p of sorted) held.push(acquireLock(sidePath(p, 'lock'), s.store.lockOptions));
+  } catch (e) {
+    for (const h of held.reverse()) h.release();
+    throw e;
+  }
+  return () => { for (const h of held.reverse()) h.release(); };
+}
