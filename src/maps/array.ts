@@ -135,6 +135,10 @@ export class ArrayMap extends MapBase {
 
   // ---- user side -------------------------------------------------------------------------
 
+  protected override supportsBatch(): boolean {
+    return true;
+  }
+
   protected userLookup(key: Uint8Array): Uint8Array | number {
     const i = readU32(key);
     if (i >= this.spec.maxEntries) return -Errno.ENOENT;

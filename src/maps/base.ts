@@ -22,6 +22,23 @@ export interface MapBaseOptions {
   id?: number;
 }
 
+/** Result of a batch lookup (BPF_MAP_LOOKUP_BATCH / LOOKUP_AND_DELETE_BATCH). */
+export interface BatchResult {
+  keys: Uint8Array[];
+  values: Uint8Array[];
+  /** Token to pass as `inBatch` of the next call (hash maps: a u32 bucket index; others: the last key). */
+  outBatch: Uint8Array | null;
+  /** The kernel returned ENOENT: the iteration reached the end (the entries above are still valid). */
+  done: boolean;
+}
+
+/** A batch update/delete that stopped part way: `count` elements were processed. */
+export class BatchError extends MapError {
+  constructor(errno: number, op: string, readonly count: number) {
+    super(errno, op, `${op}: ${count} element${count === 1 ? '' : 's'} processed, then: error ${errno}`);
+  }
+}
+
 /** Result of a user-side iteration step. */
 export type NextKeyResult = Uint8Array | null;
 
@@ -267,6 +284,87 @@ export abstract class MapBase implements BpfMap {
       }
     }
     return out;
+  }
+
+  // ---- batch operations (generic_map_*_batch; hash maps override lookup) ---------------
+
+  /** Map types with batch operations (array and hash families). */
+  protected supportsBatch(): boolean {
+    return false;
+  }
+
+  private batchCheck(op: string, elemFlags: number, need: 'read' | 'write'): void {
+    if (!this.supportsBatch()) throw new MapError(Errno.ENOTSUPP, op, `${op}: not supported by this map type`);
+    this.check(op, need);
+    if (elemFlags & ~BPF_F_LOCK) throw new MapError(Errno.EINVAL, op, `${op}: elem_flags 0x${elemFlags.toString(16)}`);
+    this.checkLockFlag(op, elemFlags);
+  }
+
+  /** BPF_MAP_LOOKUP_BATCH: up to `count` entries after `inBatch` (null: from the start). */
+  lookupBatch(inBatch: Uint8Array | null, count: number, elemFlags = 0): BatchResult {
+    this.batchCheck('lookup_batch', elemFlags, 'read');
+    return this.batchLookup(inBatch, count, elemFlags, false);
+  }
+
+  /** BPF_MAP_LOOKUP_AND_DELETE_BATCH. */
+  lookupAndDeleteBatch(inBatch: Uint8Array | null, count: number, elemFlags = 0): BatchResult {
+    this.batchCheck('lookup_and_delete_batch', elemFlags, 'write');
+    this.check('lookup_and_delete_batch', 'read');
+    return this.batchLookup(inBatch, count, elemFlags, true);
+  }
+
+  protected batchLookup(inBatch: Uint8Array | null, count: number, elemFlags: number, del: boolean): BatchResult {
+    if (del) throw new MapError(Errno.ENOTSUPP, 'lookup_and_delete_batch', 'lookup_and_delete_batch: not supported by this map type');
+    const res: BatchResult = { keys: [], values: [], outBatch: null, done: false };
+    if (!count) return res;
+    let prev: Uint8Array | null = inBatch;
+    if (prev) this.checkKey('lookup_batch', prev);
+    while (res.keys.length < count) {
+      const k = this.userNextKey(prev);
+      if (typeof k === 'number') {
+        if (k === -Errno.ENOENT) { res.done = true; break; }
+        throw new MapError(-k, 'lookup_batch');
+      }
+      const v = this.userLookup(k, elemFlags);
+      if (typeof v !== 'number') { res.keys.push(k); res.values.push(v); } else if (v !== -Errno.ENOENT) throw new MapError(-v, 'lookup_batch');
+      prev = k;
+    }
+    res.outBatch = res.keys.length ? prev : null;
+    return res;
+  }
+
+  /** BPF_MAP_UPDATE_BATCH: returns the number updated; BatchError (with .count) when one fails. */
+  updateBatch(keys: Uint8Array[], values: Uint8Array[], elemFlags = 0): number {
+    this.batchCheck('update_batch', elemFlags, 'write');
+    if (keys.length !== values.length) throw new MapError(Errno.EINVAL, 'update_batch', 'update_batch: as many values as keys needed');
+    let n = 0;
+    for (; n < keys.length; n++) {
+      try {
+        this.checkKey('update_batch', keys[n]);
+        this.checkValue('update_batch', values[n]!);
+      } catch (e) {
+        throw new BatchError((e as MapError).errno ?? Errno.EINVAL, 'update_batch', n);
+      }
+      const r = this.userUpdate(keys[n]!, values[n]!, elemFlags);
+      if (r < 0) throw new BatchError(-r, 'update_batch', n);
+    }
+    return n;
+  }
+
+  /** BPF_MAP_DELETE_BATCH: returns the number deleted; BatchError (with .count) when one fails. */
+  deleteBatch(keys: Uint8Array[], elemFlags = 0): number {
+    this.batchCheck('delete_batch', elemFlags, 'write');
+    let n = 0;
+    for (; n < keys.length; n++) {
+      try {
+        this.checkKey('delete_batch', keys[n]);
+      } catch (e) {
+        throw new BatchError((e as MapError).errno ?? Errno.EINVAL, 'delete_batch', n);
+      }
+      const r = this.userDelete(keys[n]!);
+      if (r < 0) throw new BatchError(-r, 'delete_batch', n);
+    }
+    return n;
   }
 
   // per type: 0/-errno, or the bytes

@@ -14,9 +14,9 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { MapType } from '../uapi/bpf.js';
 import { Errno } from '../uapi/errno.js';
-import { MapBase, roundUp8, type ForEachFn, type MapBaseOptions } from './base.js';
+import { MapBase, roundUp8, type BatchResult, type ForEachFn, type MapBaseOptions } from './base.js';
 import { jhash, roundupPow2 } from './jhash.js';
-import type { MapSpec } from './types.js';
+import { MapError, type MapSpec } from './types.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST } from './validate.js';
 
 export interface HashEntry {
@@ -281,6 +281,51 @@ export class HashMap extends MapBase {
   }
 
   // ---- user side -------------------------------------------------------------------------
+
+  protected override supportsBatch(): boolean {
+    return true;
+  }
+
+  /**
+   * __htab_map_lookup_and_delete_batch: the batch token is a u32 bucket index; whole
+   * buckets only (ENOSPC when the first non-empty bucket does not fit in `count`); done
+   * (ENOENT) once the last bucket has been passed.
+   */
+  protected override batchLookup(inBatch: Uint8Array | null, count: number, elemFlags: number, del: boolean): BatchResult {
+    const op = del ? 'lookup_and_delete_batch' : 'lookup_batch';
+    const res: BatchResult = { keys: [], values: [], outBatch: null, done: false };
+    if (!count) return res;
+    let batch = 0;
+    if (inBatch) {
+      if (inBatch.length < 4) throw new MapError(Errno.EINVAL, op, `${op}: batch token must be 4 bytes`);
+      batch = (inBatch[0]! | (inBatch[1]! << 8) | (inBatch[2]! << 16) | (inBatch[3]! << 24)) >>> 0;
+    }
+    if (batch >= this.nBuckets) throw new MapError(Errno.ENOENT, op);
+    const order = this.sortedBuckets();
+    for (;;) {
+      // skip to the next used bucket ≥ batch
+      let next = this.nBuckets;
+      for (const bi of order) if (bi >= batch && this.buckets.get(bi)!.length) { next = bi; break; }
+      if (next >= this.nBuckets) { batch = this.nBuckets; res.done = true; break; }
+      batch = next;
+      const b = this.buckets.get(batch)!;
+      if (b.length > count - res.keys.length) {
+        if (res.keys.length === 0) throw new MapError(Errno.ENOSPC, op, `${op}: bucket ${batch} holds ${b.length} elements, more than count ${count}`);
+        break;
+      }
+      for (const e of [...b]) {
+        res.keys.push(this.keyOf(e));
+        res.values.push(this.valueBytes(e));
+        if (del) { this.unlink(e); this.freeElem(e.addr); }
+      }
+      batch++;
+      if (batch >= this.nBuckets) { res.done = true; break; }
+    }
+    const tok = new Uint8Array(4);
+    new DataView(tok.buffer).setUint32(0, batch, true);
+    res.outBatch = tok;
+    return res;
+  }
 
   protected userLookup(key: Uint8Array): Uint8Array | number {
     const e = this.find(key, 0, this.hashOf(key, 0));

@@ -7,6 +7,12 @@ import { Errno } from '../uapi/errno.js';
 import { ArrayMap } from './array.js';
 import type { MapBase, MapBaseOptions } from './base.js';
 import { HashMap } from './hash.js';
+import { DevMapHash, HashOfMaps, SockHash } from './hash-variants.js';
+import { DevMap, SlotArrayMap } from './fdarray.js';
+import { BloomFilterMap, QueueStackMap } from './queue.js';
+import { LpmTrieMap } from './lpm.js';
+import { RingbufMap } from './ringbuf.js';
+import { PerfEventArrayMap, StackTraceMap } from './events.js';
 import { MapError, type BpfMap, type MapSpec } from './types.js';
 import { validateMapSpec } from './validate.js';
 
@@ -16,7 +22,16 @@ export {
   F_NO_PREALLOC, F_NO_COMMON_LRU, F_NUMA_NODE, F_RDONLY, F_WRONLY, F_STACK_BUILD_ID, F_ZERO_SEED,
   F_RDONLY_PROG, F_WRONLY_PROG, F_MMAPABLE, F_PRESERVE_ELEMS, F_INNER_MAP,
 } from './validate.js';
-export { MapBase, type ForEachFn, type MapBaseOptions } from './base.js';
+export { MapBase, BatchError, type BatchResult, type ForEachFn, type MapBaseOptions } from './base.js';
+export { HashOfMaps, DevMapHash, SockHash } from './hash-variants.js';
+export { SlotArrayMap, DevMap, checkInnerMap, type RedirectTarget } from './fdarray.js';
+export { QueueStackMap, BloomFilterMap } from './queue.js';
+export { LpmTrieMap } from './lpm.js';
+export {
+  RingbufMap, type RingbufRecord, RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT, RINGBUF_HDR_SZ,
+  BPF_RB_NO_WAKEUP, BPF_RB_FORCE_WAKEUP, BPF_RB_AVAIL_DATA, BPF_RB_RING_SIZE, BPF_RB_CONS_POS, BPF_RB_PROD_POS,
+} from './ringbuf.js';
+export { PerfEventArrayMap, StackTraceMap, type PerfEvent, BPF_F_CURRENT_CPU, BPF_F_REUSE_STACKID } from './events.js';
 export { HashMap, type HashEntry } from './hash.js';
 export { ArrayMap, u32Key, readU32 } from './array.js';
 export { jhash, roundupPow2 } from './jhash.js';
@@ -31,6 +46,23 @@ const CTORS = new Map<number, Ctor>([
   [MapType.LRU_PERCPU_HASH, HashMap],
   [MapType.ARRAY, ArrayMap],
   [MapType.PERCPU_ARRAY, ArrayMap],
+  [MapType.HASH_OF_MAPS, HashOfMaps],
+  [MapType.DEVMAP_HASH, DevMapHash],
+  [MapType.SOCKHASH, SockHash],
+  [MapType.PROG_ARRAY, SlotArrayMap],
+  [MapType.CGROUP_ARRAY, SlotArrayMap],
+  [MapType.ARRAY_OF_MAPS, SlotArrayMap],
+  [MapType.CPUMAP, SlotArrayMap],
+  [MapType.XSKMAP, SlotArrayMap],
+  [MapType.SOCKMAP, SlotArrayMap],
+  [MapType.DEVMAP, DevMap],
+  [MapType.PERF_EVENT_ARRAY, PerfEventArrayMap],
+  [MapType.STACK_TRACE, StackTraceMap],
+  [MapType.QUEUE, QueueStackMap],
+  [MapType.STACK, QueueStackMap],
+  [MapType.BLOOM_FILTER, BloomFilterMap],
+  [MapType.LPM_TRIE, LpmTrieMap],
+  [MapType.RINGBUF, RingbufMap],
 ]);
 
 /** Register an implementation of a map type (used by the type modules of this folder). */

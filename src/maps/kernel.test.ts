@@ -1,0 +1,342 @@
+// Kernel-differential tests: the same operations on a map created by bpftool in the real
+// kernel and on ours, comparing every result (value or errno) and the final dump order.
+// Skips cleanly without a usable kernel. Everything pinned lives under one pinDir, removed
+// in afterAll.
+
+import { afterAll, expect, it } from 'vitest';
+import { bpftool, describeKernel, kernel, pinDir } from '../../test/support/kernel.js';
+import { Runtime } from '../runtime/runtime.js';
+import { MapType } from '../uapi/bpf.js';
+import { strerror } from '../uapi/errno.js';
+import { createMap, MapError, type BpfMap, type MapSpec } from './index.js';
+import { readFileSync } from 'node:fs';
+
+type Bytes = number[];
+type Op =
+  | { op: 'update'; key: Bytes; value: Bytes; flags?: 'any' | 'exist' | 'noexist' }
+  | { op: 'delete'; key: Bytes }
+  | { op: 'lookup'; key: Bytes }
+  | { op: 'getnext'; key?: Bytes }
+  | { op: 'push'; value: Bytes; flags?: 'any' | 'exist' }
+  | { op: 'pop' }
+  | { op: 'peek' }
+  | { op: 'freeze' };
+
+const TYPE_NAMES: Record<number, string> = {
+  [MapType.HASH]: 'hash', [MapType.ARRAY]: 'array', [MapType.PERCPU_HASH]: 'percpu_hash',
+  [MapType.PERCPU_ARRAY]: 'percpu_array', [MapType.LRU_HASH]: 'lru_hash', [MapType.LRU_PERCPU_HASH]: 'lru_percpu_hash',
+  [MapType.LPM_TRIE]: 'lpm_trie', [MapType.QUEUE]: 'queue', [MapType.STACK]: 'stack', [MapType.BLOOM_FILTER]: 'bloom_filter',
+  [MapType.RINGBUF]: 'ringbuf', [MapType.PROG_ARRAY]: 'prog_array', [MapType.PERF_EVENT_ARRAY]: 'perf_event_array',
+  [MapType.DEVMAP]: 'devmap', [MapType.DEVMAP_HASH]: 'devmap_hash', [MapType.CPUMAP]: 'cpumap', [MapType.XSKMAP]: 'xskmap',
+  [MapType.SOCKMAP]: 'sockmap', [MapType.SOCKHASH]: 'sockhash', [MapType.STACK_TRACE]: 'stack_trace',
+  [MapType.CGROUP_ARRAY]: 'cgroup_array',
+};
+
+const dir = kernel.available ? pinDir('maps') : undefined;
+afterAll(() => dir?.remove());
+
+function possibleCpus(): number {
+  try {
+    const s = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+    return s.split(',').reduce((n, r) => { const [a, b] = r.split('-').map(Number); return n + (b === undefined ? 1 : b! - a! + 1); }, 0);
+  } catch { return 1; }
+}
+
+const hex = (b: ArrayLike<number>): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+const nums = (b: Bytes): string[] => b.map(String);
+const fromJson = (a: string[]): number[] => a.map((x) => parseInt(x, 16));
+
+let seq = 0;
+/** bpftool map create; returns the pin path, or the error text. */
+function kCreate(spec: MapSpec): { path?: string; err?: string } {
+  const path = `${dir!.path}/m${seq++}`;
+  const r = bpftool(['-j', 'map', 'create', path, 'type', TYPE_NAMES[spec.type]!, 'key', String(spec.keySize), 'value', String(spec.valueSize),
+    'entries', String(spec.maxEntries), 'name', spec.name, 'flags', String(spec.flags)]);
+  if (r.status === 0) return { path };
+  return { err: kErr(r.status ?? 255, r.stdout) };
+}
+
+function kErr(rc: number, stdout: string): string {
+  if (rc > 128 && rc < 255) return strerror(256 - rc);
+  try {
+    const e = (JSON.parse(stdout) as { error?: string }).error ?? stdout;
+    return e.slice(e.lastIndexOf(': ') + 2);
+  } catch { return stdout.trim(); }
+}
+
+function kOp(path: string, o: Op, percpu: boolean): string {
+  const m = ['map'];
+  let args: string[];
+  switch (o.op) {
+    case 'update': args = [...m, 'update', 'pinned', path, 'key', ...nums(o.key), 'value', ...nums(o.value), o.flags ?? 'any']; break;
+    case 'delete': args = [...m, 'delete', 'pinned', path, 'key', ...nums(o.key)]; break;
+    case 'lookup': args = [...m, 'lookup', 'pinned', path, 'key', ...nums(o.key)]; break;
+    case 'getnext': args = [...m, 'getnext', 'pinned', path, ...(o.key ? ['key', ...nums(o.key)] : [])]; break;
+    case 'push': args = [...m, 'update', 'pinned', path, 'value', ...nums(o.value), o.flags ?? 'any']; break;
+    case 'pop': args = [...m, 'pop', 'pinned', path]; break;
+    case 'peek': args = [...m, 'peek', 'pinned', path]; break;
+    case 'freeze': args = [...m, 'freeze', 'pinned', path]; break;
+  }
+  const r = bpftool(['-j', ...args]);
+  if (r.status !== 0) return 'err:' + kErr(r.status ?? 255, r.stdout);
+  const out = r.stdout.trim();
+  if (!out || out === 'null') return 'ok';
+  const j = JSON.parse(out) as { value?: string[]; values?: Array<{ value: string[] }>; next_key?: string[] };
+  if (o.op === 'getnext') return 'ok:' + hex(fromJson(j.next_key!));
+  if (percpu && j.values) return 'ok:' + j.values.map((v) => hex(fromJson(v.value))).join('|');
+  return 'ok:' + hex(fromJson(j.value!));
+}
+
+function ncpusOf(m: BpfMap): number {
+  return (m as unknown as { rt: Runtime }).rt.ncpus;
+}
+
+function perCpuSplit(m: BpfMap, v: Uint8Array): string {
+  const vs = m.spec.valueSize;
+  const stride = (vs + 7) & ~7;
+  const parts: string[] = [];
+  for (let off = 0; off < v.length; off += stride) parts.push(hex(v.subarray(off, off + vs)));
+  return parts.join('|');
+}
+
+function ourOp(m: BpfMap, o: Op, percpu: boolean): string {
+  const flags = (f?: string): number => (f === 'noexist' ? 1 : f === 'exist' ? 2 : 0);
+  try {
+    switch (o.op) {
+      case 'update': {
+        // bpftool gives every CPU the same value_size bytes
+        let v = Uint8Array.from(o.value);
+        if (percpu) {
+          const stride = (m.spec.valueSize + 7) & ~7;
+          const all = new Uint8Array(stride * ncpusOf(m));
+          for (let off = 0; off < all.length; off += stride) all.set(v, off);
+          v = all;
+        }
+        m.update(Uint8Array.from(o.key), v, flags(o.flags));
+        return 'ok';
+      }
+      case 'delete': m.delete(Uint8Array.from(o.key)); return 'ok';
+      case 'lookup': { const v = m.lookup(Uint8Array.from(o.key)); return 'ok:' + (percpu ? perCpuSplit(m, v) : hex(v)); }
+      case 'getnext': {
+        const k = m.nextKey(o.key ? Uint8Array.from(o.key) : null);
+        return k ? 'ok:' + hex(k) : 'err:' + strerror(2);
+      }
+      case 'push': m.update(new Uint8Array(0), Uint8Array.from(o.value), flags(o.flags)); return 'ok';
+      case 'pop': return 'ok:' + hex(m.lookupAndDelete!(null));
+      case 'peek': return 'ok:' + hex(m.lookup(new Uint8Array(0)));
+      case 'freeze': m.freeze(); return 'ok';
+    }
+  } catch (e) {
+    if (e instanceof MapError) return 'err:' + strerror(e.errno!);
+    throw e;
+  }
+}
+
+function kDump(path: string, percpu: boolean): string[] {
+  const r = bpftool(['-j', 'map', 'dump', 'pinned', path]);
+  if (r.status !== 0) return ['err:' + kErr(r.status ?? 255, r.stdout)];
+  const j = JSON.parse(r.stdout) as Array<{ key: string[]; value?: string[]; values?: Array<{ value: string[] }> }>;
+  return j.filter((e) => Array.isArray(e.value) || e.values).map((e) => hex(fromJson(e.key)) + '=' + (percpu && e.values ? e.values.map((v) => hex(fromJson(v.value))).join('|') : hex(fromJson(e.value!))));
+}
+
+function ourDump(m: BpfMap, percpu: boolean): string[] {
+  const out: string[] = [];
+  let k = m.nextKey(null);
+  while (k) {
+    try {
+      const v = m.lookup(k);
+      out.push(hex(k) + '=' + (percpu ? perCpuSplit(m, v) : hex(v)));
+    } catch (e) { if (!(e instanceof MapError)) throw e; }
+    k = m.nextKey(k);
+  }
+  return out;
+}
+
+/** Run ops on both; returns the list of mismatches (empty = agree). */
+function differential(spec: MapSpec, ops: Op[], opts: { dump?: boolean } = {}): string[] {
+  const rt = new Runtime({ ncpus: possibleCpus() });
+  const k = kCreate(spec);
+  let ours: BpfMap | undefined;
+  let ourErr: string | undefined;
+  try { ours = createMap(rt, spec); } catch (e) { ourErr = e instanceof MapError ? strerror(e.errno!) : String(e); }
+  const diffs: string[] = [];
+  if ((k.err ?? 'ok') !== (ourErr ?? 'ok')) diffs.push(`create: kernel ${k.err ?? 'ok'}, ours ${ourErr ?? 'ok'}`);
+  if (!k.path || !ours) return diffs;
+  const percpu = spec.type === MapType.PERCPU_HASH || spec.type === MapType.PERCPU_ARRAY || spec.type === MapType.LRU_PERCPU_HASH;
+  ops.forEach((o, i) => {
+    const a = kOp(k.path!, o, percpu);
+    const b = ourOp(ours!, o, percpu);
+    if (a !== b) diffs.push(`op ${i} ${JSON.stringify(o)}: kernel ${a}, ours ${b}`);
+  });
+  if (opts.dump !== false) {
+    const a = kDump(k.path, percpu), b = ourDump(ours, percpu);
+    if (JSON.stringify(a) !== JSON.stringify(b)) diffs.push(`dump: kernel ${JSON.stringify(a)}\n      ours   ${JSON.stringify(b)}`);
+  }
+  bpftool(['map', 'show', 'pinned', k.path]);
+  return diffs;
+}
+
+/** Small deterministic PRNG (xorshift32). */
+function rng(seed: number): () => number {
+  let x = seed | 0 || 1;
+  return () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return (x >>> 0) / 2 ** 32; };
+}
+
+const le = (n: number, size: number): Bytes => Array.from({ length: size }, (_, i) => (i < 4 ? (n >>> (8 * i)) & 0xff : (n * 7 + i) & 0xff));
+
+function randomOps(seed: number, n: number, keySize: number, valueSize: number, keySpace: number): Op[] {
+  const r = rng(seed);
+  const ops: Op[] = [];
+  const flagsOf = ['any', 'exist', 'noexist'] as const;
+  for (let i = 0; i < n; i++) {
+    const key = le(Math.floor(r() * keySpace), keySize);
+    const x = r();
+    if (x < 0.55) ops.push({ op: 'update', key, value: le(Math.floor(r() * 1e9), valueSize), flags: flagsOf[Math.floor(r() * 3)] });
+    else if (x < 0.7) ops.push({ op: 'delete', key });
+    else if (x < 0.85) ops.push({ op: 'lookup', key });
+    else ops.push({ op: 'getnext', key: r() < 0.2 ? undefined : key });
+  }
+  return ops;
+}
+
+const spec = (type: number, keySize: number, valueSize: number, maxEntries: number, flags = 0, name = 'tsbpf_t'): MapSpec =>
+  ({ name, type: type as MapSpec['type'], keySize, valueSize, maxEntries, flags });
+
+describeKernel('maps vs the kernel (bpftool)', () => {
+  it('creation errno per type, size and flags', () => {
+    const H = MapType.HASH, A = MapType.ARRAY;
+    const cases: MapSpec[] = [
+      spec(H, 4, 4, 4), spec(H, 0, 4, 4), spec(H, 4, 0, 4), spec(H, 4, 4, 0), spec(H, 513, 4, 4), spec(H, 4, 65536, 4),
+      spec(H, 4, 4, 4, 1), spec(H, 4, 4, 4, 2), spec(H, 4, 4, 4, 64), spec(H, 4, 4, 4, 0x18), spec(H, 4, 4, 4, 0x180),
+      spec(H, 4, 4, 4, 0x400), spec(H, 4, 4, 4, 0x1000), spec(MapType.PERCPU_HASH, 4, 32768, 4), spec(MapType.PERCPU_HASH, 4, 32769, 4),
+      spec(MapType.LRU_HASH, 4, 4, 4, 1), spec(MapType.LRU_HASH, 4, 4, 4, 2), spec(MapType.LRU_PERCPU_HASH, 4, 4, 4, 2),
+      spec(A, 4, 4, 4), spec(A, 8, 4, 4), spec(A, 4, 0, 4), spec(A, 4, 4, 0), spec(A, 4, 4, 4, 1), spec(A, 4, 4, 4, 0x400),
+      spec(A, 4, 4, 4, 0x1000), spec(A, 4, 4, 4, 0x800), spec(A, 4, 4, 4, 0x80), spec(MapType.PERCPU_ARRAY, 4, 4, 4, 0x400),
+      spec(MapType.PERCPU_ARRAY, 4, 32769, 4), spec(MapType.PROG_ARRAY, 4, 8, 4), spec(MapType.PROG_ARRAY, 4, 4, 4, 0x80),
+      spec(MapType.PERF_EVENT_ARRAY, 4, 4, 4, 0x800), spec(MapType.CGROUP_ARRAY, 4, 4, 4),
+      spec(MapType.LPM_TRIE, 8, 4, 4, 1), spec(MapType.LPM_TRIE, 8, 4, 4, 0), spec(MapType.LPM_TRIE, 4, 4, 4, 1),
+      spec(MapType.LPM_TRIE, 261, 4, 4, 1), spec(MapType.LPM_TRIE, 260, 4, 4, 1), spec(MapType.LPM_TRIE, 8, 0, 4, 1),
+      spec(MapType.QUEUE, 0, 4, 4), spec(MapType.QUEUE, 4, 4, 4), spec(MapType.STACK, 0, 0, 4), spec(MapType.STACK, 0, 4, 4, 1),
+      spec(MapType.BLOOM_FILTER, 0, 4, 4), spec(MapType.BLOOM_FILTER, 4, 4, 4), spec(MapType.BLOOM_FILTER, 0, 4, 4, 64),
+      spec(MapType.RINGBUF, 0, 0, 4096), spec(MapType.RINGBUF, 0, 0, 4095), spec(MapType.RINGBUF, 0, 0, 12288),
+      spec(MapType.RINGBUF, 0, 0, 2048), spec(MapType.RINGBUF, 0, 4, 4096), spec(MapType.RINGBUF, 0, 0, 4096, 1),
+      spec(MapType.DEVMAP, 4, 4, 4), spec(MapType.DEVMAP, 4, 8, 4), spec(MapType.DEVMAP, 4, 6, 4), spec(MapType.DEVMAP_HASH, 4, 4, 4),
+      spec(MapType.CPUMAP, 4, 4, 4), spec(MapType.CPUMAP, 4, 8, 4, 8), spec(MapType.CPUMAP, 4, 12, 4),
+      spec(MapType.XSKMAP, 4, 4, 4), spec(MapType.XSKMAP, 4, 4, 4, 0x80), spec(MapType.SOCKMAP, 4, 8, 4), spec(MapType.SOCKMAP, 4, 6, 4),
+      spec(MapType.SOCKHASH, 0, 8, 4), spec(MapType.SOCKHASH, 16, 8, 4), spec(MapType.SOCKHASH, 513, 8, 4),
+      spec(MapType.STACK_TRACE, 4, 8, 4), spec(MapType.STACK_TRACE, 4, 12, 4), spec(MapType.STACK_TRACE, 4, 1024, 4),
+      spec(MapType.STACK_TRACE, 4, 1016, 4), spec(MapType.STACK_TRACE, 4, 64, 4, 32), spec(MapType.STACK_TRACE, 4, 96, 4, 32),
+      spec(H, 4, 4, 4, 0, 'bad-name'),
+    ];
+    const diffs: string[] = [];
+    for (const c of cases) {
+      const d = differential(c, [], { dump: false });
+      if (d.length) diffs.push(`${TYPE_NAMES[c.type]} k${c.keySize} v${c.valueSize} e${c.maxEntries} f0x${c.flags.toString(16)} "${c.name}": ${d.join('; ')}`);
+    }
+    expect(diffs).toEqual([]);
+  });
+
+  it('hash with BPF_F_ZERO_SEED: random operations, same results and dump order', () => {
+    const diffs: string[] = [];
+    for (const [seed, ks, vs, me, space] of [[1, 4, 4, 8, 12], [2, 5, 3, 10, 16], [3, 8, 8, 33, 50], [4, 16, 12, 6, 9]] as const) {
+      const d = differential(spec(MapType.HASH, ks, vs, me, 64), randomOps(seed, 60, ks, vs, space));
+      diffs.push(...d.map((x) => `seed ${seed}: ${x}`));
+    }
+    expect(diffs).toEqual([]);
+  });
+
+  it('hash without preallocation, percpu hash with BPF_F_ZERO_SEED', () => {
+    const diffs = [
+      ...differential(spec(MapType.HASH, 4, 4, 16, 64 | 1), randomOps(7, 50, 4, 4, 20)),
+      ...differential(spec(MapType.PERCPU_HASH, 4, 4, 8, 64), randomOps(8, 40, 4, 4, 12)),
+      ...differential(spec(MapType.LRU_PERCPU_HASH, 4, 4, 16, 64), randomOps(9, 30, 4, 4, 12)),
+    ];
+    expect(diffs).toEqual([]);
+  });
+
+  it('array and percpu array: flags, range, get_next_key', () => {
+    const ops: Op[] = [
+      { op: 'update', key: le(1, 4), value: le(7, 4) }, { op: 'update', key: le(1, 4), value: le(8, 4), flags: 'noexist' },
+      { op: 'update', key: le(3, 4), value: le(9, 4), flags: 'exist' }, { op: 'update', key: le(4, 4), value: le(9, 4) },
+      { op: 'lookup', key: le(4, 4) }, { op: 'delete', key: le(1, 4) }, { op: 'getnext' }, { op: 'getnext', key: le(2, 4) },
+      { op: 'getnext', key: le(3, 4) }, { op: 'getnext', key: le(99, 4) }, { op: 'lookup', key: le(1, 4) },
+      { op: 'freeze' }, { op: 'update', key: le(1, 4), value: le(1, 4) }, { op: 'freeze' }, { op: 'lookup', key: le(3, 4) },
+    ];
+    expect([...differential(spec(MapType.ARRAY, 4, 4, 4), ops), ...differential(spec(MapType.PERCPU_ARRAY, 4, 4, 4), ops)]).toEqual([]);
+  });
+
+  it('LPM trie: longest-prefix lookups, post-order iteration, restart, delete', () => {
+    const k = (plen: number, ...d: number[]): Bytes => [plen, 0, 0, 0, ...d];
+    const ops: Op[] = [
+      { op: 'update', key: k(24, 192, 168, 0, 0), value: le(1, 4) }, { op: 'update', key: k(24, 192, 168, 1, 0), value: le(2, 4) },
+      { op: 'update', key: k(16, 192, 168, 0, 0), value: le(3, 4) }, { op: 'update', key: k(24, 192, 168, 128, 0), value: le(4, 4) },
+      { op: 'update', key: k(8, 10, 9, 9, 9), value: le(5, 4) }, { op: 'update', key: k(0, 0, 0, 0, 0), value: le(6, 4) },
+      { op: 'update', key: k(32, 192, 168, 1, 77), value: le(7, 4), flags: 'noexist' },
+      { op: 'update', key: k(16, 192, 168, 0, 0), value: le(8, 4), flags: 'noexist' },
+      { op: 'update', key: k(12, 172, 16, 0, 0), value: le(8, 4), flags: 'exist' },
+      { op: 'update', key: k(33, 1, 2, 3, 4), value: le(8, 4) },
+      { op: 'lookup', key: k(32, 192, 168, 1, 7) }, { op: 'lookup', key: k(32, 192, 168, 1, 77) }, { op: 'lookup', key: k(32, 192, 168, 200, 1) },
+      { op: 'lookup', key: k(32, 11, 0, 0, 0) }, { op: 'lookup', key: k(16, 192, 168, 1, 1) },
+      { op: 'getnext' }, { op: 'getnext', key: k(24, 192, 168, 1, 0) }, { op: 'getnext', key: k(23, 192, 168, 1, 0) },
+      { op: 'getnext', key: k(16, 192, 168, 0, 0) }, { op: 'getnext', key: k(0, 0, 0, 0, 0) },
+      { op: 'delete', key: k(16, 192, 168, 0, 0) }, { op: 'delete', key: k(16, 192, 168, 0, 0) }, { op: 'delete', key: k(24, 192, 168, 1, 0) },
+      { op: 'lookup', key: k(32, 192, 168, 1, 7) }, { op: 'getnext', key: k(24, 192, 168, 0, 0) },
+      { op: 'update', key: k(16, 192, 168, 3, 3), value: le(9, 4) }, { op: 'delete', key: k(33, 0, 0, 0, 0) },
+    ];
+    expect(differential(spec(MapType.LPM_TRIE, 8, 4, 16, 1), ops)).toEqual([]);
+    const r = rng(11);
+    const rops: Op[] = [];
+    for (let i = 0; i < 80; i++) {
+      const key = k(Math.floor(r() * 33), Math.floor(r() * 4) * 64, Math.floor(r() * 256), Math.floor(r() * 2), 0);
+      const x = r();
+      rops.push(x < 0.6 ? { op: 'update', key, value: le(i, 4) } : x < 0.8 ? { op: 'delete', key } : x < 0.9 ? { op: 'lookup', key } : { op: 'getnext', key });
+    }
+    expect(differential(spec(MapType.LPM_TRIE, 8, 4, 20, 1), rops)).toEqual([]);
+  });
+
+  it('queue and stack: push/pop/peek, full, BPF_EXIST overwrite', () => {
+    const v = (n: number): Bytes => le(n, 4);
+    const ops: Op[] = [
+      { op: 'pop' }, { op: 'peek' }, { op: 'push', value: v(1) }, { op: 'push', value: v(2) }, { op: 'push', value: v(3) },
+      { op: 'push', value: v(4) }, { op: 'push', value: v(5), flags: 'exist' }, { op: 'peek' }, { op: 'pop' }, { op: 'pop' },
+      { op: 'getnext' }, { op: 'push', value: v(6), flags: 'exist' }, { op: 'pop' }, { op: 'pop' }, { op: 'pop' },
+    ];
+    expect([...differential(spec(MapType.QUEUE, 0, 4, 3), ops, { dump: false }), ...differential(spec(MapType.STACK, 0, 4, 3), ops, { dump: false })]).toEqual([]);
+  });
+
+  it('devmap (ifindex 1 = lo), devmap_hash, cpumap, bloom filter map operations', () => {
+    const d: Op[] = [
+      { op: 'update', key: le(0, 4), value: le(1, 4) }, { op: 'update', key: le(1, 4), value: le(1, 4), flags: 'noexist' },
+      { op: 'update', key: le(9, 4), value: le(1, 4) }, { op: 'lookup', key: le(0, 4) }, { op: 'lookup', key: le(2, 4) },
+      { op: 'delete', key: le(2, 4) }, { op: 'delete', key: le(9, 4) }, { op: 'getnext', key: le(1, 4) },
+      { op: 'update', key: le(2, 4), value: le(0, 4) },
+    ];
+    const dh: Op[] = [
+      { op: 'update', key: le(7, 4), value: le(1, 4) }, { op: 'update', key: le(3, 4), value: le(1, 4) },
+      { op: 'update', key: le(11, 4), value: le(1, 4) }, { op: 'update', key: le(7, 4), value: le(1, 4), flags: 'noexist' },
+      { op: 'update', key: le(5, 4), value: le(0, 4) }, { op: 'delete', key: le(5, 4) }, { op: 'getnext', key: le(3, 4) },
+      { op: 'update', key: le(19, 4), value: le(1, 4) }, { op: 'update', key: le(23, 4), value: le(1, 4) },
+    ];
+    const c: Op[] = [
+      { op: 'update', key: le(0, 4), value: le(64, 4) }, { op: 'update', key: le(1, 4), value: le(20000, 4) },
+      { op: 'update', key: le(3, 4), value: le(64, 4) }, { op: 'update', key: le(0, 4), value: le(64, 4), flags: 'noexist' },
+      { op: 'lookup', key: le(0, 4) }, { op: 'lookup', key: le(1, 4) }, { op: 'delete', key: le(1, 4) }, { op: 'delete', key: le(9, 4) },
+      { op: 'update', key: le(0, 4), value: le(0, 4) }, { op: 'lookup', key: le(0, 4) },
+    ];
+    const b: Op[] = [{ op: 'push', value: le(1, 4) }, { op: 'push', value: le(1, 4), flags: 'exist' }, { op: 'getnext' }];
+    expect([
+      ...differential(spec(MapType.DEVMAP, 4, 4, 4), d),
+      ...differential(spec(MapType.DEVMAP_HASH, 4, 4, 4), dh),
+      ...differential(spec(MapType.CPUMAP, 4, 4, 4), c),
+      ...differential(spec(MapType.BLOOM_FILTER, 0, 4, 16), b, { dump: false }),
+    ]).toEqual([]);
+  });
+
+  it('LRU hash: updates and lookups below capacity agree', () => {
+    expect(differential(spec(MapType.LRU_HASH, 4, 4, 64, 64), randomOps(21, 40, 4, 4, 30))).toEqual([]);
+  });
+});
+
+it('kernel probe', () => {
+  expect(typeof kernel.available).toBe('boolean');
+});
