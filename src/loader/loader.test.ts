@@ -335,3 +335,16 @@ describe('externs', () => {
     expect(() => parse('ksyms.o')).toThrowError(/extern 'bpf_prog_active' \(\.ksyms\).*not provided/);
   });
 });
+
+describe('core.o (CO-RE relocations)', () => {
+  it('keeps the records but does not apply them: instructions are as compiled', () => {
+    const spec = parse('core.o');
+    const p = prog(spec, 'core_read');
+    expect(spec.btfExt!.coreRelos.get('kprobe/do_exit')!.length).toBe(6);
+    const elf = parseElf(load('core.o'));
+    const code = elf.sectionBytes('kprobe/do_exit');
+    expect(slotCount(p.insns) * 8).toBe(code.length);
+    // slot 1 is `r1 = 8` (offsetof(struct task_struct, parent) in the local definition)
+    expect(p.insns.find((i) => i.pc === 1)).toMatchObject({ opcode: 0xb7, imm: 8 });
+  });
+});

@@ -5,7 +5,7 @@ set -e
 cd "$(dirname "$0")"
 INC="-I/usr/include/$(uname -m)-linux-gnu"
 CFLAGS="-O2 -g -Wall -Wno-unused-function $INC"
-for src in xdp_counter multi legacy sections calls unknown kconfig ksyms; do
+for src in xdp_counter multi legacy sections calls unknown kconfig ksyms core; do
 	[ -f "$src.c" ] || continue
 	clang $CFLAGS -target bpf -c "$src.c" -o "$src.o"
 done
@@ -15,3 +15,14 @@ clang $CFLAGS -target bpfeb -c xdp_counter.c -o xdp_counter.bpfeb.o
 if command -v clang-19 >/dev/null 2>&1 && [ -f multi.c ]; then
 	clang-19 $CFLAGS -target bpf -mcpu=v4 -c multi.c -o multi.v4.o
 fi
+# golden outputs of the reference tools (bpftool v7.1, llvm-readelf-19) for the BTF and ELF tests
+mkdir -p btf elf
+for o in xdp_counter xdp_counter.bpfeb multi multi.v4 legacy calls sections kconfig ksyms core; do
+	bpftool btf dump file $o.o > btf/$o.raw.txt
+	bpftool btf dump file $o.o format c > btf/$o.c.txt
+	bpftool -j btf dump file $o.o > btf/$o.raw.json
+done
+for o in xdp_counter xdp_counter.bpfeb multi legacy calls; do
+	llvm-readelf-19 --elf-output-style=JSON -S --symbols -r $o.o > elf/$o.readelf.json
+done
+llvm-objdump-19 -dr core.o > elf/core.objdump.txt

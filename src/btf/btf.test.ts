@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseElf } from '../elf/index.js';
+import { BtfKind, CORE_RELO_KIND_NAMES, dumpC, dumpRaw, dumpRawJson, parseBtf, parseBtfExt } from './index.js';
+
+const dir = new URL('../../testdata/loader/', import.meta.url);
+const OBJECTS = ['xdp_counter', 'xdp_counter.bpfeb', 'multi', 'multi.v4', 'legacy', 'calls', 'sections', 'kconfig', 'ksyms', 'core'];
+const btfOf = (o: string) => parseBtf(parseElf(new Uint8Array(readFileSync(new URL(`${o}.o`, dir)))).sectionBytes('.BTF'));
+const golden = (f: string) => readFileSync(new URL(`btf/${f}`, dir), 'utf8');
+
+describe('BTF dumps match bpftool (golden files)', () => {
+  for (const o of OBJECTS) {
+    it(`${o}: raw`, () => expect(dumpRaw(btfOf(o))).toBe(golden(`${o}.raw.txt`)));
+    it(`${o}: format c`, () => expect(dumpC(btfOf(o))).toBe(golden(`${o}.c.txt`)));
+    it(`${o}: -j`, () => expect(JSON.parse(dumpRawJson(btfOf(o)))).toEqual(JSON.parse(golden(`${o}.raw.json`))));
+  }
+});
+
+const elfOf = (o: string) => parseElf(new Uint8Array(readFileSync(new URL(`${o}.o`, dir))));
+
+describe('BTF.ext', () => {
+  for (const o of OBJECTS) {
+    it(`${o}: func info names every function at its offset; line info is ordered`, () => {
+      const elf = elfOf(o);
+      const btf = parseBtf(elf.sectionBytes('.BTF'));
+      const ext = parseBtfExt(elf.sectionBytes('.BTF.ext'), btf);
+      const exec = elf.sections.filter((s) => (s.flags & 4) !== 0 && s.size > 0);
+      expect([...ext.funcInfo.keys()].sort()).toEqual(exec.map((s) => s.name).sort());
+      for (const sec of exec) {
+        const funcs = elf.symbols.filter((s) => s.shndx === sec.index && s.type === 2).sort((a, b) => a.value - b.value);
+        const recs = ext.funcInfo.get(sec.name)!;
+        expect(recs.map((r) => [r.insnOff, btf.type(r.typeId).name])).toEqual(funcs.map((f) => [f.value, f.name]));
+        for (const r of recs) expect(btf.type(r.typeId).kind).toBe(BtfKind.FUNC);
+        const lines = ext.lineInfo.get(sec.name)!;
+        expect(lines.length).toBeGreaterThan(0);
+        for (let i = 1; i < lines.length; i++) expect(lines[i]!.insnOff).toBeGreaterThanOrEqual(lines[i - 1]!.insnOff);
+        for (const l of lines) {
+          expect(l.insnOff % 8).toBe(0);
+          expect(l.insnOff).toBeLessThan(sec.size);
+          expect(l.fileName).toMatch(new RegExp(`${o.split('.')[0]}\\.c$`));
+          expect(l.line).toBeGreaterThanOrEqual(0);
+        }
+      }
+      expect(ext.funcInfoRecSize).toBe(8);
+      expect(ext.lineInfoRecSize).toBe(16);
+    });
+  }
+  it('line info text is the source line', () => {
+    const elf = elfOf('xdp_counter');
+    const ext = parseBtfExt(elf.sectionBytes('.BTF.ext'), parseBtf(elf.sectionBytes('.BTF')));
+    const src = readFileSync(new URL('xdp_counter.c', dir), 'utf8').split('\n');
+    for (const l of ext.lineInfo.get('xdp')!) {
+      if (l.lineText) expect(src[l.line - 1]!.trim()).toBe(l.lineText.trim());
+    }
+  });
+  it('CO-RE relocations agree with llvm-objdump', () => {
+    const elf = elfOf('core');
+    const btf = parseBtf(elf.sectionBytes('.BTF'));
+    const ext = parseBtfExt(elf.sectionBytes('.BTF.ext'), btf);
+    const want = readFileSync(new URL('elf/core.objdump.txt', dir), 'utf8').split('\n')
+      .map((l) => /^\s+([0-9a-f]+):\s+CO-RE <(\w+)> \[(\d+)\] [^(]*(?:\(([\d:]+)\))?/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ off: Number.parseInt(m[1]!, 16), kind: m[2], type: Number(m[3]), access: m[4] }));
+    expect(want.length).toBe(6);
+    const got = ext.coreRelos.get('kprobe/do_exit')!.map((r) => ({ off: r.insnOff, kind: CORE_RELO_KIND_NAMES[r.kind], type: r.typeId, access: r.accessStr }));
+    expect(got.map((g) => ({ ...g, access: g.kind === 'type_exists' || g.kind === 'enumval_value' ? undefined : g.access }))).toEqual(want);
+    expect(btf.type(got[0]!.type).name).toBe('task_struct');
+    expect(ext.coreReloRecSize).toBe(16);
+  });
+});
+
+describe('BTF type resolution', () => {
+  it('sizes, alignment, names and pointer size', () => {
+    const btf = btfOf('xdp_counter');
+    expect(btf.pointerSize()).toBe(8);
+    const ps = btf.findByName('proto_stats', BtfKind.STRUCT);
+    expect(ps).toBeGreaterThan(0);
+    expect(btf.resolveSize(ps)).toBe(16);
+    expect(btf.alignOf(ps)).toBe(8);
+    const u16 = btf.findByName('__u16');
+    expect(btf.kindName(u16)).toBe('TYPEDEF');
+    expect(btf.resolveSize(u16)).toBe(2);
+    expect(btf.type(btf.skipModsAndTypedefs(u16)).name).toBe('unsigned short');
+    expect(btf.findByName('no_such_type')).toBe(-1);
+    expect(() => btf.type(9999)).toThrowError(/out of range/);
+    // the VAR of a .rodata global resolves through const volatile
+    const v = btf.findByName('min_len', BtfKind.VAR);
+    expect(btf.resolveSize(v)).toBe(4);
+  });
+  it('big-endian BTF decodes to the same types', () => {
+    const a = btfOf('xdp_counter'), b = btfOf('xdp_counter.bpfeb');
+    expect(b.endian).toBe('big');
+    expect(b.types.length).toBe(a.types.length);
+    expect(dumpRaw(b)).toBe(dumpRaw(a));
+  });
+});
