@@ -51,6 +51,8 @@ export interface NetDevice {
   mtu: number;
   mac: Uint8Array;
   rxQueues: number;
+  /** Broadcast address (loopback's is all zeros, so ff:ff:ff:ff:ff:ff is multicast there). */
+  broadcast?: Uint8Array;
 }
 
 /** A route: destination prefix (IPv4 dotted or IPv6 text) → output device, gateway, neighbour MAC. */
@@ -108,7 +110,7 @@ export class Runtime {
     this.task = { pid: 1, tgid: 1, uid: 0, gid: 0, comm: 'tsbpf', cgroupId: 1n, ...opts.task };
     this.addressSpace = opts.addressSpace ?? [];
     this.routes = opts.routes ?? [];
-    this.devices = opts.devices ?? [{ ifindex: 1, name: 'lo', mtu: 65536, mac: new Uint8Array(6), rxQueues: 1 }];
+    this.devices = opts.devices ?? [{ ifindex: 1, name: 'lo', mtu: 65536, mac: new Uint8Array(6), rxQueues: 1, broadcast: new Uint8Array(6) }];
     this.bootNs = this.clockNs();
   }
 

@@ -175,7 +175,7 @@ function prepareSkb(p: LoadedProgramImpl, o: TestRunOptions & TestRunExtra): Pre
     }
   }
   const cdv = ctxIn ? new DataView(ctxIn.buffer) : undefined;
-  let dev = rt.device(1) ?? { ifindex: 1, name: 'lo', mtu: 65536, mac: new Uint8Array(6), rxQueues: 1 };
+  let dev = rt.device(1) ?? { ifindex: 1, name: 'lo', mtu: 65536, mac: new Uint8Array(6), rxQueues: 1, broadcast: new Uint8Array(6) };
   if (cdv && cdv.getUint32(SKB.ifindex, true) > 1) {
     const d = rt.device(cdv.getUint32(SKB.ifindex, true));
     if (!d) throw new TestRunError(Errno.ENODEV, `ctx_in: no device with ifindex ${cdv.getUint32(SKB.ifindex, true)}`);
@@ -191,8 +191,10 @@ function prepareSkb(p: LoadedProgramImpl, o: TestRunOptions & TestRunExtra): Pre
   // eth_type_trans
   const dst = data.subarray(0, 6);
   let pktType = 0;
-  if (dst[0]! & 1) pktType = dst.every((b) => b === 0xff) ? 1 : 2;
-  else if (!dst.every((b, i) => b === dev.mac[i])) pktType = 3;
+  const bcast = dev.broadcast ?? new Uint8Array(6).fill(0xff);
+  if (dst.every((b, i) => b === dev.mac[i])) pktType = 0;
+  else if (dst[0]! & 1) pktType = dst.every((b, i) => b === bcast[i]) ? 1 : 2;
+  else pktType = 3;
   const hproto = (data[12]! << 8) | data[13]!;
   const proto = hproto >= 0x600 ? hproto : data.length >= 16 && data[14] === 0xff && data[15] === 0xff ? 0x0001 : 0x0004;
   const pkt: PacketState = {

@@ -52,7 +52,9 @@ int cg_in(struct __sk_buff *skb)
 	if ((void *)(ip + 1) > end) return 0;
 	skb->mark = ip->ttl;
 	skb->cb[0] = skb->family;
+	asm volatile("" ::: "memory");
 	skb->cb[1] = skb->remote_ip4;
+	asm volatile("" ::: "memory");
 	skb->cb[2] = skb->local_ip4;
 	return ip->protocol == 17;
 }
