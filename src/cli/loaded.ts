@@ -7,6 +7,7 @@ import { parseObject, objectNameFromPath, type ObjectSpec, type ProgramSpec } fr
 import type { BpfMap } from '../maps/types.js';
 import type { Collection, LoadOptions, LoadedProgram } from '../runtime/types.js';
 import { isBpfError } from '../errors.js';
+import { loadCollection } from '../runtime/collection.js';
 import type { PinnedMapRecord, PinnedProgRecord } from '../pinstore/index.js';
 import { sha256Hex } from '../pinstore/index.js';
 import { CliError } from './context.js';
@@ -14,21 +15,9 @@ import type { Session } from './session.js';
 
 type LoadCollectionFn = (spec: ObjectSpec, opts?: LoadOptions) => Collection;
 
-let loader: LoadCollectionFn | undefined;
-
 /** The runtime's loadCollection (src/runtime/collection.ts). */
 export async function getLoadCollection(): Promise<LoadCollectionFn> {
-  if (loader) return loader;
-  const path = '../runtime/collection.js';
-  let mod: { loadCollection?: LoadCollectionFn };
-  try {
-    mod = (await import(path)) as { loadCollection?: LoadCollectionFn };
-  } catch {
-    throw new CliError('loading programs is not available in this build (src/runtime/collection.ts missing)');
-  }
-  if (!mod.loadCollection) throw new CliError('loading programs is not available in this build');
-  loader = mod.loadCollection;
-  return loader;
+  return loadCollection;
 }
 
 export interface ParsedObject {
