@@ -1,0 +1,358 @@
+// Calls: helpers checked against their prototypes (argument types, memory sizes and
+// initialisation, map compatibility, references acquired and released, packet pointers
+// invalidated), bpf-to-bpf calls and callbacks (new frames), and what R0 holds after.
+
+import { helperName, helperProto } from '../helpers/protos.js';
+import type { ArgSpec, HelperProto } from '../helpers/types.js';
+import type { Insn } from '../isa/insn.js';
+import { KERNEL_GPL_ONLY, KERNEL_HELPER_ACCESS } from '../progs/helper-access.js';
+import { MapType } from '../uapi/bpf.js';
+import { BPF_MAX_VAR_SIZ, type Env, checkRead, fail, frame, nextId, noteStack } from './env.js';
+import { packetAccess, regionAccess, stackBounds, stackHelperRead, stackHelperWrite } from './check-mem.js';
+import { type MapInfo, notInit, pointer, type RegState, typeStr, unknownScalar } from './regstate.js';
+import { allRegs, newFrame, type FuncState } from './states.js';
+import { STACK_SPILL, STACK_ZERO, slotOf } from './stack.js';
+import { tnumIsConst } from './tnum.js';
+
+const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
+
+function inRanges(spec: string, id: number): boolean {
+  for (const part of spec.split(' ')) {
+    if (!part) continue;
+    const [a, b] = part.split('-').map(Number);
+    if (id >= a! && id <= (b ?? a!)) return true;
+  }
+  return false;
+}
+
+function helperAllowed(env: Env, id: number): boolean {
+  if (env.info) return env.info.helperAllowed(id, env.prog.expectedAttachType || undefined);
+  const a = KERNEL_HELPER_ACCESS.get(env.prog.type);
+  return a ? inRanges(a.allowed, id) : false;
+}
+
+function gplCompatible(license: string): boolean {
+  return ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(license.replace(/\0.*$/, ''));
+}
+
+interface Meta {
+  map?: MapInfo;
+  /** Register of the last memory argument (for its size argument). */
+  memRegno?: number;
+  memArg?: ArgSpec;
+  releaseRef?: number;
+  callback?: RegState;
+  allocSize?: number;
+}
+
+/** check_map_func_compatibility, the common cases. */
+function mapCompat(env: Env, proto: HelperProto, map: MapInfo): void {
+  const t = map.spec.type;
+  const bad = (): never => fail(env, 'MAP_FUNC_COMPAT', `cannot pass map_type ${t} into func ${helperName(proto.id)}#${proto.id}`, 22);
+  const needs: Record<string, number[]> = {
+    tail_call: [MapType.PROG_ARRAY],
+    ringbuf_output: [MapType.RINGBUF], ringbuf_reserve: [MapType.RINGBUF], ringbuf_query: [MapType.RINGBUF],
+    perf_event_output: [MapType.PERF_EVENT_ARRAY], perf_event_read: [MapType.PERF_EVENT_ARRAY], perf_event_read_value: [MapType.PERF_EVENT_ARRAY],
+    get_stackid: [MapType.STACK_TRACE],
+    redirect_map: [MapType.DEVMAP, MapType.DEVMAP_HASH, MapType.CPUMAP, MapType.XSKMAP],
+  };
+  const need = needs[proto.name];
+  if (need && !need.includes(t)) bad();
+  // maps that only work with their own helpers
+  const own: Record<number, string[]> = {
+    [MapType.PROG_ARRAY]: ['tail_call'],
+    [MapType.RINGBUF]: ['ringbuf_output', 'ringbuf_reserve', 'ringbuf_query', 'ringbuf_reserve_dynptr'],
+    [MapType.PERF_EVENT_ARRAY]: ['perf_event_read', 'perf_event_output', 'perf_event_read_value', 'skb_output', 'xdp_output'],
+    [MapType.STACK_TRACE]: ['get_stackid'],
+  };
+  const allowed = own[t];
+  if (allowed && !allowed.includes(proto.name)) bad();
+}
+
+/** Is the pointer in r (a memory argument) good for `size` bytes? Reads need initialised memory. */
+function checkHelperMem(env: Env, regno: number, r: RegState, size: number, umaxSize: number, write: boolean, zeroOk: boolean): void {
+  if (size === 0 && umaxSize === 0 && zeroOk) return;
+  switch (r.type) {
+    case 'stack': {
+      const { min, max } = stackBounds(env, regno, r, r.off, umaxSize, write ? ' indirect write to' : ' indirect read from');
+      noteStack(env, r.frameno, -min);
+      if (write) stackHelperWrite(env, r.frameno, min, max);
+      else stackHelperRead(env, r.frameno, min, max, regno, r);
+      return;
+    }
+    case 'pkt': case 'pkt_meta':
+      if (write && env.info?.packetAccess !== 'write') fail(env, 'PKT_WRITE', 'cannot write into packet');
+      packetAccess(env, regno, r, r.off, umaxSize, zeroOk);
+      return;
+    case 'map_value':
+      if (write && r.map!.spec.flags & (1 << 7)) fail(env, 'MAP_RDONLY', `write into map forbidden, value_size=${r.map!.spec.valueSize} off=${r.off} size=${umaxSize}`);
+      regionAccess(env, regno, r, r.off, umaxSize, r.map!.spec.valueSize, zeroOk, 'MAP_VALUE_ACCESS');
+      return;
+    case 'map_key':
+      regionAccess(env, regno, r, r.off, umaxSize, r.map!.spec.keySize, zeroOk, 'MAP_KEY_ACCESS');
+      return;
+    case 'mem':
+      regionAccess(env, regno, r, r.off, umaxSize, r.memSize, zeroOk, 'MEM_ACCESS');
+      return;
+    default:
+      fail(env, 'ARG_TYPE', `R${regno} type=${typeStr(r)} expected=${MEM_TYPES}`);
+  }
+}
+
+function isNullConst(r: RegState): boolean {
+  return r.type === 'scalar' && tnumIsConst(r.b.varOff) && r.b.varOff.value === 0n;
+}
+
+/** The constant key on the stack (for ARRAY lookups the kernel proves in range). */
+function constKey(env: Env, r: RegState, keySize: number): bigint | undefined {
+  if (r.type !== 'stack' || !tnumIsConst(r.b.varOff) || keySize > 8) return undefined;
+  const fr = env.cur.frames[r.frameno]!;
+  const off = r.off + Number(BigInt.asIntN(64, r.b.varOff.value));
+  const { spi } = slotOf(off);
+  const s = fr.stack[spi];
+  if (!s) return undefined;
+  if (s.types[7] === STACK_SPILL && s.spilled?.type === 'scalar' && off % 8 === 0 && s.spillSize === keySize && tnumIsConst(s.spilled.b.varOff)) {
+    return s.spilled.b.varOff.value & ((1n << BigInt(keySize * 8)) - 1n);
+  }
+  for (let i = 0; i < keySize; i++) {
+    const p = slotOf(off + i);
+    const t = fr.stack[p.spi]?.types[p.byte];
+    if (t !== STACK_ZERO) return undefined;
+  }
+  return 0n;
+}
+
+function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: Meta): void {
+  const regno = i + 1;
+  if (arg.kind === 'dontcare') return;
+  const r = checkRead(env, regno);
+  const mismatch = (expected: string): never => fail(env, 'ARG_TYPE', `R${regno} type=${typeStr(r)} expected=${expected}`);
+  if (arg.maybeNull && isNullConst(r) && arg.kind !== 'anything') {
+    if (arg.kind === 'mem') { meta.memRegno = regno; meta.memArg = arg; }
+    return;
+  }
+  switch (arg.kind) {
+    case 'anything': return;
+    case 'const_map_ptr':
+      if (r.type !== 'map_ptr' || r.maybeNull) mismatch('map_ptr');
+      meta.map = r.map;
+      mapCompat(env, proto, r.map!);
+      return;
+    case 'map_key': case 'map_value': {
+      if (!meta.map) fail(env, 'ARG_NO_MAP', `invalid map_ptr to access map->${arg.kind === 'map_key' ? 'key' : 'value'}`, 14);
+      if (!['stack', 'pkt', 'pkt_meta', 'map_value', 'map_key', 'mem'].includes(r.type) || r.maybeNull) mismatch(MEM_TYPES);
+      const n = arg.kind === 'map_key' ? meta.map.spec.keySize : meta.map.spec.valueSize;
+      checkHelperMem(env, regno, r, n, n, !!arg.uninit, false);
+      return;
+    }
+    case 'mem': {
+      if (!['stack', 'pkt', 'pkt_meta', 'map_value', 'map_key', 'mem'].includes(r.type) || r.maybeNull) mismatch(MEM_TYPES);
+      meta.memRegno = regno;
+      meta.memArg = arg;
+      if (arg.fixedSize !== undefined) checkHelperMem(env, regno, r, arg.fixedSize, arg.fixedSize, !!arg.uninit, false);
+      return;
+    }
+    case 'long': case 'int': {
+      if (!['stack', 'map_value', 'mem', 'pkt', 'pkt_meta'].includes(r.type) || r.maybeNull) mismatch(MEM_TYPES);
+      const n = arg.fixedSize ?? (arg.kind === 'long' ? 8 : 4);
+      checkHelperMem(env, regno, r, n, n, true, false);
+      return;
+    }
+    case 'const_size': case 'const_size_or_zero': {
+      if (r.type !== 'scalar') mismatch('scalar');
+      const zeroOk = arg.kind === 'const_size_or_zero';
+      if (r.b.smin < 0n) fail(env, 'NEGATIVE_INDEX', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+      if (r.b.umin === 0n && !zeroOk) fail(env, 'ZERO_SIZE', `R${regno} invalid zero-sized read: u64=[${r.b.umin},${r.b.umax}]`);
+      if (r.b.umax >= BigInt(BPF_MAX_VAR_SIZ)) fail(env, 'UNBOUNDED_SIZE', `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+      const memRegno = meta.memRegno ?? regno - 1;
+      const memReg = frame(env).regs[memRegno]!;
+      const write = !!meta.memArg?.uninit || (!!meta.memArg && !meta.memArg.readOnly);
+      if (isNullConst(memReg)) {
+        if (r.b.umax !== 0n) fail(env, 'NULL_MEM_SIZE', `R${memRegno} type=scalar expected=${MEM_TYPES}`);
+        return;
+      }
+      checkHelperMem(env, memRegno, memReg, Number(r.b.umin), Number(r.b.umax), write && !meta.memArg?.readOnly, zeroOk);
+      return;
+    }
+    case 'const_alloc_size_or_zero':
+      if (r.type !== 'scalar') mismatch('scalar');
+      if (!tnumIsConst(r.b.varOff)) fail(env, 'ALLOC_SIZE', `R${regno} is not a known constant'`);
+      meta.allocSize = Number(r.b.varOff.value);
+      return;
+    case 'ctx':
+      if (r.type !== 'ctx') mismatch('ctx');
+      if (r.off) fail(env, 'CTX_MODIFIED', `dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
+      return;
+    case 'func':
+      if (r.type !== 'func') mismatch('func');
+      meta.callback = r;
+      return;
+    case 'stack':
+      if (r.type !== 'stack') mismatch('fp');
+      return;
+    case 'const_str': {
+      if (r.type !== 'map_value' || r.maybeNull) mismatch('map_value');
+      const spec = r.map!.spec;
+      if (!(spec.flags & (1 << 7)) || !spec.freeze) fail(env, 'CONST_STR', `R${regno} does not point to a readonly map'`);
+      if (!tnumIsConst(r.b.varOff)) fail(env, 'CONST_STR', `R${regno} is not a constant address'`);
+      return;
+    }
+    case 'ringbuf_mem':
+      if (r.type !== 'mem' || !r.ringbuf || r.maybeNull) mismatch('ringbuf_mem');
+      if (r.off || !tnumIsConst(r.b.varOff) || r.b.varOff.value) fail(env, 'RELEASE_OFF', `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
+      if (!r.refObjId) fail(env, 'RELEASE_UNREF', `R${regno} must be referenced when passed to release function`);
+      meta.releaseRef = r.refObjId;
+      return;
+    case 'sock_common':
+      if (!['sock', 'sock_common', 'tcp_sock'].includes(r.type) || r.maybeNull) mismatch('sock_common, sock, tcp_sock, xdp_sock, ptr_');
+      if (arg.release) {
+        if (!r.refObjId) fail(env, 'RELEASE_UNREF', `R${regno} must be referenced when passed to release function`);
+        meta.releaseRef = r.refObjId;
+      }
+      return;
+    case 'socket':
+      if (r.type !== 'sock' || r.maybeNull) mismatch('sock');
+      return;
+    case 'btf_id':
+      if (r.type !== 'btf_id' || r.maybeNull || (arg.btfType && r.btfName !== arg.btfType)) mismatch(`ptr_${arg.btfType ?? ''}`);
+      return;
+    default:
+      fail(env, 'UNSUPPORTED', `tsbpf: ${helperName(proto.id)} argument R${regno} (${arg.kind}) is not supported by this verifier`, 95);
+  }
+}
+
+/** Mark every register tied to a released reference as unusable (mark_reg_invalid for privileged loads). */
+export function releaseReference(env: Env, refId: number): boolean {
+  const idx = env.cur.refs.findIndex((r) => r.id === refId);
+  if (idx < 0) return false;
+  env.cur.refs.splice(idx, 1);
+  for (const f of env.cur.frames) {
+    for (let i = 0; i < f.regs.length; i++) if (f.regs[i]!.refObjId === refId) f.regs[i] = unknownScalar();
+    for (const s of f.stack) if (s.spilled && s.spilled.refObjId === refId) s.spilled = unknownScalar();
+  }
+  return true;
+}
+
+function clearPktPointers(env: Env): void {
+  for (const f of env.cur.frames) {
+    for (let i = 0; i < f.regs.length; i++) {
+      const t = f.regs[i]!.type;
+      if (t === 'pkt' || t === 'pkt_meta' || t === 'pkt_end') f.regs[i] = unknownScalar();
+    }
+    for (const s of f.stack) {
+      const t = s.spilled?.type;
+      if (t === 'pkt' || t === 'pkt_meta' || t === 'pkt_end') s.spilled = unknownScalar();
+    }
+  }
+}
+
+export interface CallbackRequest {
+  /** First instruction of the callback. */
+  target: number;
+  /** Registers the callback starts with (R1..R5). */
+  args: RegState[];
+  /** Called repeatedly (bpf_loop, for_each_map_elem). */
+  loop: boolean;
+}
+
+/** check_helper_call. Returns a callback to explore, when the helper takes one. */
+export function checkHelperCall(env: Env, insn: Insn): CallbackRequest | undefined {
+  const id = insn.imm;
+  const proto = helperProto(id);
+  if (!proto) fail(env, 'UNKNOWN_HELPER', `invalid func ${helperName(id)}#${id}`, 22);
+  if (!helperAllowed(env, id)) fail(env, 'HELPER_NOT_ALLOWED', `program of this type cannot use helper ${helperName(id)}#${id}`, 22);
+  if (proto.gplOnly && inRanges(KERNEL_GPL_ONLY, id) && !gplCompatible(env.prog.license)) {
+    fail(env, 'GPL_ONLY', 'cannot call GPL-restricted function from non-GPL compatible program', 22);
+  }
+  const meta: Meta = {};
+  for (let i = 0; i < proto.args.length; i++) checkArg(env, proto, i, proto.args[i]!, meta);
+
+  let callback: CallbackRequest | undefined;
+  const fr = frame(env);
+  if (meta.callback) {
+    const target = meta.callback.subprog;
+    if (proto.name === 'loop') {
+      callback = { target, loop: true, args: [unknownScalar(), { ...fr.regs[3]! }] };
+    } else if (proto.name === 'for_each_map_elem') {
+      const m = fr.regs[1]!.map!;
+      callback = {
+        target, loop: true,
+        args: [pointer('map_ptr', { map: m }), pointer('map_key', { map: m }), pointer('map_value', { map: m }), { ...fr.regs[3]! }],
+      };
+    } else {
+      fail(env, 'UNSUPPORTED', `tsbpf: callbacks of ${helperName(id)} are not supported by this verifier`, 95);
+    }
+  }
+
+  if (meta.releaseRef !== undefined) {
+    if (!releaseReference(env, meta.releaseRef)) fail(env, 'RELEASE_UNREF', `R1 must be referenced when passed to release function`);
+  }
+
+  // caller-saved registers are clobbered
+  for (let r = 1; r <= 5; r++) { fr.regs[r] = notInit(); env.scratchRegs |= 1 << r; }
+  let r0: RegState;
+  switch (proto.ret) {
+    case 'integer': r0 = unknownScalar(); break;
+    case 'void': r0 = notInit(); break;
+    case 'map_value_or_null': {
+      const m = meta.map!;
+      r0 = pointer('map_value', { map: m, maybeNull: true });
+      const key = (m.spec.type === MapType.ARRAY || m.spec.type === MapType.PERCPU_ARRAY) && proto.name === 'map_lookup_elem'
+        ? keyOf(env) : undefined;
+      if (key !== undefined && key < BigInt(m.spec.maxEntries)) r0.maybeNull = false;
+      else r0.id = nextId(env);
+      break;
+    }
+    case 'map_value':
+      r0 = pointer('map_value', { map: meta.map });
+      break;
+    case 'ringbuf_mem_or_null':
+      r0 = pointer('mem', { ringbuf: true, maybeNull: true, memSize: meta.allocSize ?? 0, id: nextId(env) });
+      break;
+    case 'mem_or_null':
+      r0 = pointer('mem', { maybeNull: true, memSize: proto.retSize ?? meta.allocSize ?? 0, id: nextId(env) });
+      break;
+    case 'socket_or_null': r0 = pointer('sock', { maybeNull: true, id: nextId(env) }); break;
+    case 'tcp_sock_or_null': r0 = pointer('tcp_sock', { maybeNull: true, id: nextId(env) }); break;
+    case 'sock_common_or_null': r0 = pointer('sock_common', { maybeNull: true, id: nextId(env) }); break;
+    case 'btf_id_or_null': r0 = pointer('btf_id', { maybeNull: true, id: nextId(env), btfName: proto.retBtfType ?? '' }); break;
+    case 'btf_id': r0 = pointer('btf_id', { btfName: proto.retBtfType ?? '' }); break;
+    default: r0 = unknownScalar(); break;
+  }
+  if (proto.acquires && r0.type !== 'scalar' && r0.type !== 'not_init') {
+    const refId = nextId(env);
+    env.cur.refs.push({ id: refId, insn: env.pc });
+    r0.id = refId;
+    r0.refObjId = refId;
+  }
+  fr.regs[0] = r0;
+  env.scratchRegs |= 1;
+  if (proto.changesPktData) clearPktPointers(env);
+  return callback;
+}
+
+let pendingKey: bigint | undefined;
+function keyOf(env: Env): bigint | undefined {
+  void env;
+  return pendingKey;
+}
+
+/** Called before checkHelperCall: remember a constant map key (ARRAY lookups). */
+export function noteConstKey(env: Env, insn: Insn): void {
+  pendingKey = undefined;
+  if (insn.imm !== 1) return;
+  const f = frame(env);
+  const m = f.regs[1];
+  const k = f.regs[2];
+  if (m?.type === 'map_ptr' && m.map && k) pendingKey = constKey(env, k, m.map.spec.keySize);
+}
+
+/** A frame for a bpf-to-bpf call or a callback: R1..R5 from the caller (or given), R10 its own. */
+export function calleeFrame(env: Env, target: number, callsite: number, args?: RegState[]): FuncState {
+  const caller = frame(env);
+  const f = newFrame(env.cur.frames.length, callsite, target);
+  for (let r = 1; r <= 5; r++) f.regs[r] = args ? (args[r - 1] ? { ...args[r - 1]!, b: { ...args[r - 1]!.b } } : notInit()) : { ...caller.regs[r]!, b: { ...caller.regs[r]!.b } };
+  f.regs[10] = pointer('stack', { frameno: f.frameno });
+  void allRegs;
+  return f;
+}

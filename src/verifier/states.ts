@@ -1,0 +1,207 @@
+// Verifier states (all frames of the current path plus acquired references), their
+// printing, and state equivalence for pruning: an explored state `old` covers the current
+// one when every register and stack slot that may still be read allows at least the values
+// the current one holds (regsafe / stacksafe / refsafe, with id maps).
+
+import { boundsEqual, boundsWithin } from './bounds.js';
+import { cloneReg, notInit, type RegState, regStr } from './regstate.js';
+import { cloneSlot, emptySlot, slotStr, STACK_INVALID, STACK_MISC, STACK_SPILL, STACK_ZERO, type StackSlot } from './stack.js';
+import { tnumEq } from './tnum.js';
+
+export interface FuncState {
+  regs: RegState[];
+  stack: StackSlot[];
+  /** Instruction of the call that created this frame (-1 for the main frame). */
+  callsite: number;
+  frameno: number;
+  /** First instruction of the function. */
+  subprog: number;
+  /** Callback frames: allowed return range, and the helper that calls it. */
+  inCallback: boolean;
+  cbRet?: readonly [bigint, bigint];
+  /** bpf_loop & co: the callback may be called again; the caller's resume point. */
+  cbLoop?: boolean;
+}
+
+export interface Reference {
+  id: number;
+  insn: number;
+}
+
+export interface VState {
+  frames: FuncState[];
+  refs: Reference[];
+}
+
+export function newFrame(frameno: number, callsite: number, subprog: number): FuncState {
+  const regs: RegState[] = [];
+  for (let i = 0; i < 11; i++) regs.push(notInit());
+  return { regs, stack: [], callsite, frameno, subprog, inCallback: false };
+}
+
+export function cloneFrame(f: FuncState): FuncState {
+  return { ...f, regs: f.regs.map(cloneReg), stack: f.stack.map(cloneSlot) };
+}
+
+export function cloneState(s: VState): VState {
+  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })) };
+}
+
+export function getSlot(f: FuncState, spi: number): StackSlot {
+  while (f.stack.length <= spi) f.stack.push(emptySlot());
+  return f.stack[spi]!;
+}
+
+/** Every register and stack slot of all frames (spilled registers included). */
+export function* allRegs(s: VState): Generator<RegState> {
+  for (const f of s.frames) {
+    for (const r of f.regs) yield r;
+    for (const sl of f.stack) if (sl.spilled) yield sl.spilled;
+  }
+}
+
+/** print_verifier_state for one frame; scratch sets limit what is printed unless all. */
+export function frameStr(f: FuncState, refs: readonly Reference[], regMask: number | 'all', slotSet: Set<number> | 'all'): string {
+  let out = f.frameno ? ` frame${f.frameno}:` : '';
+  for (let i = 0; i < 11; i++) {
+    const r = f.regs[i]!;
+    if (r.type === 'not_init') continue;
+    if (regMask !== 'all' && !(regMask & (1 << i))) continue;
+    out += ` R${i}=${regStr(r)}`;
+  }
+  for (let i = 0; i < f.stack.length; i++) {
+    if (slotSet !== 'all' && !slotSet.has(i)) continue;
+    const s = slotStr(i, f.stack[i]!);
+    if (s) out += s;
+  }
+  if (refs.length) out += ` refs=${refs.map((r) => r.id).join(',')}`;
+  if (f.inCallback) out += ' cb';
+  return out;
+}
+
+// ---- equivalence ----------------------------------------------------------------------------
+
+class IdMap {
+  private m = new Map<number, number>();
+  private r = new Map<number, number>();
+  /** check_ids: old id and cur id must correspond one to one. */
+  check(oldId: number, curId: number): boolean {
+    if (!oldId && !curId) return true;
+    if (!oldId || !curId) return false;
+    const a = this.m.get(oldId);
+    const b = this.r.get(curId);
+    if (a === undefined && b === undefined) { this.m.set(oldId, curId); this.r.set(curId, oldId); return true; }
+    return a === curId && b === oldId;
+  }
+  /** Scalars: ids only matter when the old one links registers; a fresh cur id is fine. */
+  checkScalar(oldId: number, curId: number): boolean {
+    if (!oldId) return true;
+    return this.check(oldId, curId || -1 - this.m.size);
+  }
+}
+
+function regsafe(old: RegState, cur: RegState, idmap: IdMap, exact: boolean): boolean {
+  if (exact) {
+    if (old.type !== cur.type) return false;
+    if (old.type === 'not_init') return true;
+  } else if (old.type === 'not_init') {
+    return true;
+  }
+  if (old.type !== cur.type || old.maybeNull !== cur.maybeNull || old.ringbuf !== cur.ringbuf || old.rdonly !== cur.rdonly) return false;
+  if (old.type === 'scalar') {
+    if (exact) return boundsEqual(old.b, cur.b) && idmap.checkScalar(old.id, cur.id);
+    return boundsWithin(old.b, cur.b) && idmap.checkScalar(old.id, cur.id);
+  }
+  if (old.off !== cur.off || old.map?.index !== cur.map?.index || old.frameno !== cur.frameno || old.subprog !== cur.subprog ||
+      old.memSize !== cur.memSize || old.btfName !== cur.btfName) return false;
+  if (exact ? !boundsEqual(old.b, cur.b) : !boundsWithin(old.b, cur.b)) return false;
+  if (!tnumEq(old.b.varOff, cur.b.varOff) && exact) return false;
+  if (old.type === 'pkt' || old.type === 'pkt_meta') {
+    if (exact ? old.range !== cur.range : (old.range < 0 ? old.range !== cur.range : cur.range < old.range)) return false;
+  }
+  if (!idmap.check(old.id, cur.id)) return false;
+  if (!idmap.check(old.refObjId, cur.refObjId)) return false;
+  return true;
+}
+
+function stacksafe(old: FuncState, cur: FuncState, idmap: IdMap, exact: boolean, slotLive?: (spi: number) => boolean): boolean {
+  for (let i = 0; i < old.stack.length; i++) {
+    if (slotLive && !exact && !slotLive(i)) continue;
+    const o = old.stack[i]!;
+    const c = cur.stack[i] ?? emptySlot();
+    if (exact) {
+      for (let j = 0; j < 8; j++) if (o.types[j] !== c.types[j]) return false;
+      if (!!o.spilled !== !!c.spilled) return false;
+      if (o.spilled && c.spilled && (o.spillSize !== c.spillSize || !regsafe(o.spilled, c.spilled, idmap, true))) return false;
+      continue;
+    }
+    if (o.types[7] === STACK_SPILL && o.spilled) {
+      if (c.types[7] !== STACK_SPILL || !c.spilled || c.spillSize !== o.spillSize) {
+        // an unknown scalar spill is as good as misc bytes
+        if (o.spilled.type === 'scalar' && o.spillSize === 8 && boundsWithin(o.spilled.b, { ...o.spilled.b }) &&
+            o.spilled.b.varOff.mask === (1n << 64n) - 1n && c.types.every((t) => t === STACK_MISC || t === STACK_ZERO)) continue;
+        return false;
+      }
+      if (!regsafe(o.spilled, c.spilled, idmap, false)) return false;
+      for (let j = 0; j < 8 - o.spillSize; j++) {
+        if (o.types[j] === STACK_INVALID) continue;
+        if (o.types[j] === STACK_MISC && (c.types[j] === STACK_MISC || c.types[j] === STACK_ZERO)) continue;
+        if (o.types[j] !== c.types[j]) return false;
+      }
+      continue;
+    }
+    for (let j = 0; j < 8; j++) {
+      const ot = o.types[j]!;
+      const ct = c.types[j]!;
+      if (ot === STACK_INVALID) continue;
+      if (ot === STACK_MISC) {
+        if (ct === STACK_MISC || ct === STACK_ZERO) continue;
+        if (ct === STACK_SPILL && c.spilled?.type === 'scalar') continue;
+        return false;
+      }
+      if (ot === STACK_ZERO) {
+        if (ct === STACK_ZERO) continue;
+        if (ct === STACK_SPILL && c.spilled?.type === 'scalar' && c.spilled.b.varOff.mask === 0n && c.spilled.b.varOff.value === 0n) continue;
+        return false;
+      }
+      if (ot !== ct) return false;
+    }
+  }
+  if (exact) {
+    for (let i = old.stack.length; i < cur.stack.length; i++) if (cur.stack[i]!.types.some((t) => t !== STACK_INVALID)) return false;
+  }
+  return true;
+}
+
+export interface Liveness {
+  /** Registers (bitmask) that may be read before written, from each instruction. */
+  liveIn(pc: number): number;
+}
+
+/**
+ * Does old (explored, fully verified) cover cur at instruction pc? `exact` asks for
+ * equality (loop detection).
+ */
+export function statesEqual(old: VState, cur: VState, pc: number, live: Liveness | undefined, exact: boolean): boolean {
+  if (old.frames.length !== cur.frames.length) return false;
+  if (old.refs.length !== cur.refs.length) return false;
+  const idmap = new IdMap();
+  for (let fi = old.frames.length - 1; fi >= 0; fi--) {
+    const of = old.frames[fi]!;
+    const cf = cur.frames[fi]!;
+    if (of.callsite !== cf.callsite || of.subprog !== cf.subprog || of.inCallback !== cf.inCallback) return false;
+    const top = fi === old.frames.length - 1;
+    const mask = live ? (top ? live.liveIn(pc) : live.liveIn(old.frames[fi + 1]!.callsite + 1) & 0x3c0) : 0x7ff;
+    for (let r = 0; r < 11; r++) {
+      if (!exact && r !== 10 && !(mask & (1 << r))) continue;
+      if (!regsafe(of.regs[r]!, cf.regs[r]!, idmap, exact)) return false;
+    }
+    if (!stacksafe(of, cf, idmap, exact)) return false;
+  }
+  for (let i = 0; i < old.refs.length; i++) {
+    if (!idmap.check(old.refs[i]!.id, cur.refs[i]!.id)) return false;
+  }
+  return true;
+}
+
+export { STACK_ZERO, STACK_MISC, STACK_INVALID, STACK_SPILL };
