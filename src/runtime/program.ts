@@ -82,6 +82,10 @@ export class LoadedProgramImpl implements LoadedProgram, RunnableProgram {
     runtime.registerProgram(this);
   }
 
+  /** Program type and expected attach type (what prog arrays check for compatibility). */
+  get type(): number { return this.spec.type; }
+  get expectedAttachType(): number { return this.spec.expectedAttachType; }
+
   run(opts: TestRunOptions = {}): TestRunResult {
     if (this.closed) throw new ProgLoadError(this.name, 'program was unloaded', 9);
     return testRun(this, opts);

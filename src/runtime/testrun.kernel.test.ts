@@ -168,3 +168,19 @@ describeKernel('test-run: socket filter and cgroup_skb against the kernel', () =
     { prog: 'cg_in', data: udpFrame, ctx: skbCtx({ 8: 3, 48: 9 }) },
   ], ['bytes_by_proto']);
 });
+
+describeKernel('helpers against the kernel', () => {
+  differential('helpers_rt', [
+    { prog: 'h_tail', data: udpFrame },
+    { prog: 'h_tail', data: udpFrame, repeat: 3 },
+    { prog: 'h_tail_miss', data: udpFrame },
+    { prog: 'h_chain', data: udpFrame },
+    { prog: 'h_loop', data: udpFrame },
+    { prog: 'h_foreach', data: udpFrame, repeat: 2 },
+    { prog: 'h_str', data: udpFrame },
+    { prog: 'h_snprintf', data: udpFrame },
+    { prog: 'h_queue', data: udpFrame },
+    { prog: 'h_ringbuf', data: udpFrame },
+    { prog: 'h_lock', data: udpFrame, repeat: 5 },
+  ], ['results', 'strbuf', 'arr', 'locks']);
+});

@@ -11,13 +11,14 @@ import { memIn } from './util.js';
 
 /** What the perf event array and ring buffer maps offer the program side. */
 interface PerfEventArray {
-  /** Deliver a sample to the reader of slot `index`; 0 or -errno. */
-  outputAddr(index: number, dataAddr: number, size: number): number;
+  /** Deliver a sample (flags: index or BPF_F_CURRENT_CPU); 0 or -errno. */
+  perfOutputAddr(flags: bigint, dataAddr: number, size: number): number;
 }
 interface RingBuf {
   outputAddr(dataAddr: number, size: number, flags: number): number;
   reserveAddr(size: number, flags: number): number;
-  submitAddr(recordAddr: number, flags: number, discard: boolean): void;
+  submitAddr(recordAddr: number, flags: number): number;
+  discardAddr(recordAddr: number, flags: number): number;
   query(flags: number): number | bigint;
 }
 
@@ -32,16 +33,13 @@ function ringOf(cpu: Cpu, id: number): RingBuf {
 
 export const eventHelpers: HelperImpls = {
   [BpfFunc.perf_event_output]: (cpu) => {
-    const env = envOf(cpu);
     const m = mapArg(cpu, BpfFunc.perf_event_output, 2) as unknown as Partial<PerfEventArray>;
     const flags = cpu.u64(3);
     const size = cpu.u32(5);
     const data = memIn(cpu, BpfFunc.perf_event_output, 4, size);
     if (flags & ~(INDEX_MASK | (0xfffffn << 32n))) return cpu.ret(-Errno.EINVAL);
-    let index = Number(flags & INDEX_MASK);
-    if (index === 0xffffffff) index = env.runtime.currentCpu;
-    if (typeof m.outputAddr !== 'function') return cpu.ret(-Errno.EINVAL);
-    cpu.ret(m.outputAddr(index, data, size));
+    if (typeof m.perfOutputAddr !== 'function') return cpu.ret(-Errno.EINVAL);
+    cpu.ret(m.perfOutputAddr(flags & INDEX_MASK, data, size));
   },
   [BpfFunc.ringbuf_output]: (cpu) => {
     const r = ringOf(cpu, BpfFunc.ringbuf_output);
@@ -62,7 +60,7 @@ export const eventHelpers: HelperImpls = {
     const r = env.reserved.get(a);
     if (!r) throw cpu.helperFault('bpf_ringbuf_submit: R1 is not a reserved ring buffer record');
     env.reserved.delete(a);
-    (r as RingBuf).submitAddr(a, cpu.num(2), false);
+    (r as RingBuf).submitAddr(a, cpu.num(2));
     cpu.ret(0);
   },
   [BpfFunc.ringbuf_discard]: (cpu) => {
@@ -71,7 +69,7 @@ export const eventHelpers: HelperImpls = {
     const r = env.reserved.get(a);
     if (!r) throw cpu.helperFault('bpf_ringbuf_discard: R1 is not a reserved ring buffer record');
     env.reserved.delete(a);
-    (r as RingBuf).submitAddr(a, cpu.num(2), true);
+    (r as RingBuf).discardAddr(a, cpu.num(2));
     cpu.ret(0);
   },
   [BpfFunc.ringbuf_query]: (cpu) => {

@@ -133,11 +133,10 @@ export const mapHelpers: HelperImpls = {
     const index = cpu.u32(3);
     if (index >= m.spec.maxEntries) return;
     if (cpu.tailCalls >= MAX_TAIL_CALL_CNT) return;
-    const v = m.lookupAddr(u32Key(env.runtime, index));
-    if (v === 0) return;
-    const id = cpu.mem.dv.getUint32(v, true);
-    const target = env.runtime.programById(id) as RunnableProgram | undefined;
+    const slots = m as unknown as { programAt?(i: number): unknown };
+    const target = slots.programAt?.(index) as RunnableProgram | undefined;
     if (!target || !('program' in target)) return;
+    void u32Key;
     cpu.tailCalls++;
     env.prog = target;
     cpu.tailTarget = target.program;

@@ -126,8 +126,9 @@ export const xdpHelpers: HelperImpls = {
     // BPF_F_ACTION_MASK (3) | BPF_F_BROADCAST (8) | BPF_F_EXCLUDE_INGRESS (16)
     if (flags & ~(3 | 8 | 16)) return cpu.ret(0);
     if ((flags & 8) === 0) {
-      const v = m.lookupAddr(u32Key(env.runtime, key));
-      if (v === 0) return cpu.ret(flags & 3);
+      const rm = m as unknown as { redirectTarget?(k: number): unknown };
+      const found = rm.redirectTarget ? rm.redirectTarget(key) !== undefined : m.lookupAddr(u32Key(env.runtime, key)) !== 0;
+      if (!found) return cpu.ret(flags & 3);
     }
     env.redirect = { map: m.id, key, flags };
     cpu.ret(4);
