@@ -348,3 +348,19 @@ describe('core.o (CO-RE relocations)', () => {
     expect(p.insns.find((i) => i.pc === 1)).toMatchObject({ opcode: 0xb7, imm: 8 });
   });
 });
+
+describe('objects without BTF (built without -g)', () => {
+  it('legacy maps and programs still parse, without func/line info', () => {
+    const spec = parse('legacy.nobtf.o');
+    expect(spec.btf).toBeUndefined();
+    expect(spec.btfExt).toBeUndefined();
+    expect(spec.maps.map((m) => m.name)).toEqual(['pkt_count', 'by_len']);
+    const p = spec.programs[0]!;
+    expect(p).toMatchObject({ name: 'count_len', lineInfo: [], funcInfo: [], btfFuncId: 0 });
+    expect(p.insns).toEqual(parse('legacy.o').programs[0]!.insns);
+  });
+  it('BTF-defined maps need BTF', () => {
+    expect(() => parse('xdp_counter.nobtf.o')).toThrowError(LoaderError);
+    expect(() => parse('xdp_counter.nobtf.o')).toThrowError(/section '\.maps': BTF-defined maps need the \.BTF section/);
+  });
+});

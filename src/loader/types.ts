@@ -18,7 +18,12 @@ export interface LineInfo {
   text: string;
 }
 
-/** What a lddw refers to before maps exist: resolved to map addresses at load time. */
+/**
+ * What a lddw refers to before maps exist: resolved to map addresses at load time. `insn` is
+ * the slot index (pc) of the lddw in ProgramSpec.insns (as Insn.pc and LineInfo.insnOff).
+ * The lddw itself already has src = BPF_PSEUDO_MAP_FD (1) or BPF_PSEUDO_MAP_VALUE (2),
+ * imm = 0 and, for map_value, imm2 = offset.
+ */
 export type MapReference =
   /** `r1 = map ll`: BPF_PSEUDO_MAP_FD of the named map. */
   | { insn: number; kind: 'map'; map: string }

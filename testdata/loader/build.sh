@@ -9,6 +9,9 @@ for src in xdp_counter multi legacy sections calls unknown kconfig ksyms core; d
 	[ -f "$src.c" ] || continue
 	clang $CFLAGS -target bpf -c "$src.c" -o "$src.o"
 done
+# without -g: no .BTF / .BTF.ext (legacy maps still work; BTF-defined maps cannot)
+clang -O2 -Wall $INC -target bpf -c legacy.c -o legacy.nobtf.o
+clang -O2 -Wall $INC -target bpf -c xdp_counter.c -o xdp_counter.nobtf.o
 # big-endian build of the counter
 clang $CFLAGS -target bpfeb -c xdp_counter.c -o xdp_counter.bpfeb.o
 # clang-19 with the v4 ISA (sign extension loads, bswap, gotol, sdiv/smod)
