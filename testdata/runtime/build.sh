@@ -3,5 +3,5 @@
 set -e
 cd "$(dirname "$0")"
 for c in *.c; do
-  clang -O2 -g -target bpf -I/usr/include/x86_64-linux-gnu -c "$c" -o "${c%.c}.o"
+  clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I/usr/include/x86_64-linux-gnu -c "$c" -o "${c%.c}.o"
 done
