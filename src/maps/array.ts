@@ -12,6 +12,7 @@ import { Errno } from '../uapi/errno.js';
 import { MapBase, roundUp8, type ForEachFn, type MapBaseOptions } from './base.js';
 import { MapError, type MapSpec } from './types.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST } from './validate.js';
+import { b64, unb64 } from './b64.js';
 
 export function u32Key(i: number): Uint8Array {
   const k = new Uint8Array(4);
@@ -72,6 +73,15 @@ export class ArrayMap extends MapBase {
     const saved = this.fixedCpu;
     this.fixedCpu = cpu;
     try { return fn(); } finally { this.fixedCpu = saved; }
+  }
+
+  override exportState(): unknown {
+    return { data: b64(this.rt.mem.u8.subarray(this.base, this.base + this.elemBytes * this.spec.maxEntries)) };
+  }
+
+  override importState(state: unknown): void {
+    const d = unb64((state as { data: string }).data);
+    this.rt.mem.u8.set(d.subarray(0, this.elemBytes * this.spec.maxEntries), this.base);
   }
 
   // ---- program side ----------------------------------------------------------------------

@@ -367,6 +367,21 @@ export abstract class MapBase implements BpfMap {
     return n;
   }
 
+  // ---- snapshot support (snapshot.ts) ---------------------------------------------------
+
+  /** The map's contents as JSON-able data (type-specific; see snapshot.ts). */
+  exportState(): unknown {
+    return null;
+  }
+
+  /** Restore contents exported by exportState, bypassing update checks (references may dangle). */
+  importState(_state: unknown): void {}
+
+  /** Set the frozen flag without permission checks (restoring a snapshot). */
+  setFrozen(frozen: boolean): void {
+    this.frozen = frozen;
+  }
+
   // per type: 0/-errno, or the bytes
   protected abstract userLookup(key: Uint8Array, flags: number): Uint8Array | number;
   protected abstract userUpdate(key: Uint8Array, value: Uint8Array, flags: number): number;

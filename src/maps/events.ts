@@ -10,6 +10,7 @@ import { SlotArrayMap } from './fdarray.js';
 import { jhash, roundupPow2 } from './jhash.js';
 import type { MapSpec } from './types.js';
 import { F_STACK_BUILD_ID } from './validate.js';
+import { b64, unb64 } from './b64.js';
 
 export const BPF_F_INDEX_MASK = 0xffffffffn;
 export const BPF_F_CURRENT_CPU = 0xffffffff;
@@ -61,6 +62,16 @@ export class PerfEventArrayMap extends SlotArrayMap {
   }
 
   get pending(): number { return this.events.length; }
+
+  override exportState(): unknown {
+    return { slots: super.exportState(), events: this.events.map((e) => ({ index: e.index, cpu: e.cpu, data: b64(e.data) })) };
+  }
+
+  override importState(state: unknown): void {
+    const s = state as { slots: unknown; events?: Array<{ index: number; cpu: number; data: string }> };
+    super.importState(s.slots);
+    for (const e of s.events ?? []) this.events.push({ index: e.index, cpu: e.cpu, data: unb64(e.data) });
+  }
 }
 
 export const BPF_F_SKIP_FIELD_MASK = 0xff;
@@ -104,6 +115,14 @@ export class StackTraceMap extends MapBase {
   stack(id: number): bigint[] | undefined {
     const b = this.buckets.get(id);
     return b ? [...b] : undefined;
+  }
+
+  override exportState(): unknown {
+    return { buckets: [...this.buckets].map(([id, w]) => [id, [...w].map(String)]) };
+  }
+
+  override importState(state: unknown): void {
+    for (const [id, w] of (state as { buckets: Array<[number, string[]]> }).buckets) this.buckets.set(id, new BigUint64Array(w.map(BigInt)));
   }
 
   lookupAddr(): number { return 0; }

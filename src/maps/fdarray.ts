@@ -15,6 +15,7 @@ import { arrayNextKey, readU32, u32Key } from './array.js';
 import { MapBase, roundUp8, type MapBaseOptions } from './base.js';
 import { MapError, type BpfMap, type MapSpec } from './types.js';
 import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, F_INNER_MAP, F_RDONLY_PROG } from './validate.js';
+import { b64, unb64 } from './b64.js';
 
 /** What a redirect map sends a packet to (bpf_redirect_map). */
 export interface RedirectTarget {
@@ -104,6 +105,20 @@ export class SlotArrayMap extends MapBase {
       default:
         return undefined;
     }
+  }
+
+  override exportState(): unknown {
+    const present: number[] = [];
+    for (let i = 0; i < this.spec.maxEntries; i++) if (this.present[i]) present.push(i);
+    return { present, data: b64(this.rt.mem.u8.subarray(this.base, this.base + this.stride * this.spec.maxEntries)), ownerType: this.ownerType };
+  }
+
+  override importState(state: unknown): void {
+    const s = state as { present: number[]; data: string; ownerType?: number };
+    this.rt.mem.u8.set(unb64(s.data).subarray(0, this.stride * this.spec.maxEntries), this.base);
+    this.present.fill(0);
+    for (const i of s.present) if (i < this.spec.maxEntries) this.present[i] = 1;
+    this.ownerType = s.ownerType;
   }
 
   // ---- program side ----------------------------------------------------------------------

@@ -18,6 +18,7 @@ import { MapBase, roundUp8, type BatchResult, type ForEachFn, type MapBaseOption
 import { jhash, roundupPow2 } from './jhash.js';
 import { MapError, type MapSpec } from './types.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST } from './validate.js';
+import { b64, unb64 } from './b64.js';
 
 export interface HashEntry {
   /** Offset of the element region (the key; the value follows at valOff). */
@@ -233,6 +234,27 @@ export class HashMap extends MapBase {
 
   keyOf(e: HashEntry): Uint8Array {
     return this.rt.mem.read(e.addr, this.spec.keySize);
+  }
+
+  override exportState(): unknown {
+    const list = [...this.elements()];
+    const index = new Map(list.map((e, i) => [e, i]));
+    const lru: number[] = [];
+    for (let e = this.lruTail; e; e = e.prev) lru.push(index.get(e)!);
+    return { entries: list.map((e) => [b64(this.keyOf(e)), b64(this.valueBytes(e))]), lru: this.lru ? lru : undefined };
+  }
+
+  override importState(state: unknown): void {
+    const s = state as { entries: Array<[string, string]>; lru?: number[] };
+    const made: HashEntry[] = [];
+    for (let i = s.entries.length - 1; i >= 0; i--) {
+      const [k, v] = s.entries[i]!;
+      const key = unb64(k);
+      const r = HashMap.prototype.upsert.call(this, key, unb64(v), 0, 0, true);
+      if (r < 0) throw new MapError(-r, 'restore');
+      made[i] = this.find(key, 0, this.hashOf(key, 0))!;
+    }
+    if (this.lru && s.lru) for (const i of s.lru) if (made[i]) this.touch(made[i]!);
   }
 
   // ---- program side ----------------------------------------------------------------------

@@ -8,7 +8,8 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { Errno } from '../uapi/errno.js';
 import { MapBase, type MapBaseOptions } from './base.js';
-import type { MapSpec } from './types.js';
+import { MapError, type MapSpec } from './types.js';
+import { b64, unb64 } from './b64.js';
 import { BPF_EXIST, BPF_NOEXIST } from './validate.js';
 
 interface LpmNode {
@@ -236,6 +237,19 @@ export class LpmTrieMap extends MapBase {
       }
     }
     return next;
+  }
+
+  override exportState(): unknown {
+    const out: Array<[string, string]> = [];
+    for (let n = this.nextNode(null); n; n = this.nextNode(this.keyBytes(n))) out.push([b64(this.keyBytes(n)), b64(this.loadValue(n.valueAddr, this.spec.valueSize))]);
+    return { entries: out };
+  }
+
+  override importState(state: unknown): void {
+    for (const [k, v] of (state as { entries: Array<[string, string]> }).entries) {
+      const r = this.upsert(unb64(k), unb64(v), 0);
+      if (r < 0) throw new MapError(-r, 'restore');
+    }
   }
 
   // ---- program side ----------------------------------------------------------------------

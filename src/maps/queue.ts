@@ -16,6 +16,7 @@ import { MapBase, type MapBaseOptions } from './base.js';
 import { jhash, roundupPow2 } from './jhash.js';
 import { MapError, type MapSpec } from './types.js';
 import { BPF_ANY, BPF_EXIST, BPF_NOEXIST } from './validate.js';
+import { b64, unb64 } from './b64.js';
 
 export class QueueStackMap extends MapBase {
   readonly isStack: boolean;
@@ -48,6 +49,15 @@ export class QueueStackMap extends MapBase {
     if (!this.items.length) return -Errno.ENOENT;
     if (this.isStack) return remove ? this.items.pop()! : this.items[this.items.length - 1]!;
     return remove ? this.items.shift()! : this.items[0]!;
+  }
+
+  override exportState(): unknown {
+    return { items: this.items.map(b64) };
+  }
+
+  override importState(state: unknown): void {
+    this.items.length = 0;
+    for (const x of (state as { items: string[] }).items) this.items.push(unb64(x));
   }
 
   // ---- program side ----------------------------------------------------------------------
@@ -152,6 +162,16 @@ export class BloomFilterMap extends MapBase {
     this.check('lookup', 'read');
     this.checkValue('lookup', value);
     return this.peekBytes(value, 0) === 0;
+  }
+
+  override exportState(): unknown {
+    return this.bits ? { bits: b64(this.bits) } : { sparse: [...this.sparse!] };
+  }
+
+  override importState(state: unknown): void {
+    const s = state as { bits?: string; sparse?: number[] };
+    if (this.bits && s.bits) this.bits.set(unb64(s.bits).subarray(0, this.bits.length));
+    if (this.sparse && s.sparse) for (const b of s.sparse) this.sparse.add(b);
   }
 
   lookupAddr(): number { return 0; }

@@ -13,6 +13,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { Errno } from '../uapi/errno.js';
 import { MapBase, type MapBaseOptions } from './base.js';
 import { MapError, type MapSpec } from './types.js';
+import { b64, unb64 } from './b64.js';
 
 export const RINGBUF_BUSY_BIT = 0x80000000;
 export const RINGBUF_DISCARD_BIT = 0x40000000;
@@ -165,6 +166,16 @@ export class RingbufMap extends MapBase {
       this.consumerPos += len;
     }
     return out;
+  }
+
+  override exportState(): unknown {
+    return { data: b64(this.rt.mem.u8.subarray(this.data, this.data + this.size)), cons: this.consumerPos, prod: this.producerPos, pend: this.pendingPos };
+  }
+
+  override importState(state: unknown): void {
+    const s = state as { data: string; cons: number; prod: number; pend: number };
+    this.rt.mem.u8.set(unb64(s.data).subarray(0, this.size), this.data);
+    this.consumerPos = s.cons; this.producerPos = s.prod; this.pendingPos = s.pend;
   }
 
   /** Bytes between consumer and producer. */
