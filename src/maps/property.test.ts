@@ -1,0 +1,210 @@
+// Property tests: random operation sequences on hash, array, LRU hash and LPM trie against
+// simple models (same results, same errno, same contents).
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Runtime } from '../runtime/runtime.js';
+import { MapType } from '../uapi/bpf.js';
+import { Errno } from '../uapi/errno.js';
+import { createMap, MapError, type BpfMap, type MapSpec } from './index.js';
+
+const spec = (type: number, keySize: number, valueSize: number, maxEntries: number, flags = 0): MapSpec =>
+  ({ name: 'p', type: type as MapSpec['type'], keySize, valueSize, maxEntries, flags });
+
+function res(fn: () => Uint8Array | void | null): string {
+  try {
+    const r = fn();
+    return r ? 'ok:' + [...r].join(',') : 'ok';
+  } catch (e) {
+    if (e instanceof MapError) return 'err:' + e.errno;
+    throw e;
+  }
+}
+
+const hexKey = (k: Uint8Array): string => [...k].join(',');
+
+type HOp = { op: 'update'; k: number; v: number; flags: number } | { op: 'delete'; k: number } | { op: 'lookup'; k: number } | { op: 'next'; k: number | null };
+
+const hashOp = (keys: number): fc.Arbitrary<HOp> => fc.oneof(
+  fc.record({ op: fc.constant('update' as const), k: fc.nat(keys), v: fc.nat(255), flags: fc.constantFrom(0, 1, 2) }),
+  fc.record({ op: fc.constant('delete' as const), k: fc.nat(keys) }),
+  fc.record({ op: fc.constant('lookup' as const), k: fc.nat(keys) }),
+  fc.record({ op: fc.constant('next' as const), k: fc.option(fc.nat(keys), { nil: null }) }),
+);
+
+function keyBytes(k: number, ks: number): Uint8Array {
+  const b = new Uint8Array(ks);
+  for (let i = 0; i < ks; i++) b[i] = (k >>> (8 * (i % 4))) & 0xff ^ (i >= 4 ? 0x5a : 0);
+  return b;
+}
+
+/** Every key exactly once, in get_next_key order. */
+function iterate(m: BpfMap): string[] {
+  const out: string[] = [];
+  for (let k = m.nextKey(null); k; k = m.nextKey(k)) {
+    out.push(hexKey(k));
+    if (out.length > 10_000) throw new Error('iteration does not end');
+  }
+  return out;
+}
+
+describe('property: HASH behaves like a bounded dictionary', () => {
+  it('random operations', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 12 }), fc.constantFrom(1, 3, 4, 7, 8), fc.boolean(), fc.array(hashOp(20), { maxLength: 80 }),
+      (cap, ks, zeroSeed, ops) => {
+        const rt = new Runtime({ ncpus: 1 });
+        const m = createMap(rt, spec(MapType.HASH, ks, 2, cap, zeroSeed ? 64 : 1));
+        const model = new Map<string, Uint8Array>();
+        for (const o of ops) {
+          const key = keyBytes(o.k ?? 0, ks);
+          const hk = hexKey(key);
+          let want: string;
+          let got: string;
+          switch (o.op) {
+            case 'update': {
+              const v = Uint8Array.of(o.v, o.flags);
+              const has = model.has(hk);
+              if (has && o.flags === 1) want = 'err:' + Errno.EEXIST;
+              else if (!has && o.flags === 2) want = 'err:' + Errno.ENOENT;
+              else if (!has && model.size >= cap) want = 'err:' + Errno.E2BIG;
+              else { model.set(hk, v); want = 'ok'; }
+              got = res(() => m.update(key, v, o.flags));
+              break;
+            }
+            case 'delete':
+              want = model.delete(hk) ? 'ok' : 'err:' + Errno.ENOENT;
+              got = res(() => m.delete(key));
+              break;
+            case 'lookup':
+              want = model.has(hk) ? 'ok:' + [...model.get(hk)!].join(',') : 'err:' + Errno.ENOENT;
+              got = res(() => m.lookup(key));
+              break;
+            case 'next': {
+              // the successor of a key in the iteration order; a missing key gives the first
+              const order = iterate(m);
+              const i = o.k === null ? -1 : order.indexOf(hk);
+              const want2 = i + 1 < order.length ? order[i + 1]! : null;
+              const n = m.nextKey(o.k === null ? null : key);
+              expect(n ? hexKey(n) : null).toBe(want2);
+              continue;
+            }
+          }
+          expect(got).toBe(want);
+        }
+        const it = iterate(m);
+        expect(new Set(it).size).toBe(it.length);
+        expect([...it].sort()).toEqual([...model.keys()].sort());
+      }), { numRuns: 150 });
+  });
+});
+
+describe('property: ARRAY behaves like a fixed array', () => {
+  it('random operations', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 10 }), fc.array(hashOp(12), { maxLength: 60 }), (cap, ops) => {
+      const rt = new Runtime({ ncpus: 1 });
+      const m = createMap(rt, spec(MapType.ARRAY, 4, 3, cap));
+      const model: Uint8Array[] = Array.from({ length: cap }, () => new Uint8Array(3));
+      for (const o of ops) {
+        const key = keyBytes(o.k ?? 0, 4);
+        const idx = o.k ?? 0;
+        if (o.op === 'update') {
+          const v = Uint8Array.of(o.v, 1, 2);
+          const want = idx >= cap ? 'err:' + Errno.E2BIG : o.flags === 1 ? 'err:' + Errno.EEXIST : 'ok';
+          if (want === 'ok') model[idx] = v;
+          expect(res(() => m.update(key, v, o.flags))).toBe(want);
+        } else if (o.op === 'delete') {
+          expect(res(() => m.delete(key))).toBe('err:' + Errno.EINVAL);
+        } else if (o.op === 'lookup') {
+          expect(res(() => m.lookup(key))).toBe(idx < cap ? 'ok:' + [...model[idx]!].join(',') : 'err:' + Errno.ENOENT);
+        } else {
+          const n = m.nextKey(o.k === null ? null : key);
+          const want = o.k === null || idx >= cap ? 0 : idx === cap - 1 ? null : idx + 1;
+          expect(n ? n[0] : null).toBe(want);
+        }
+      }
+    }), { numRuns: 150 });
+  });
+});
+
+describe('property: LRU_HASH is a strict LRU cache', () => {
+  it('random operations', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.array(hashOp(15), { maxLength: 80 }), (cap, ops) => {
+      const rt = new Runtime({ ncpus: 1 });
+      const m = createMap(rt, spec(MapType.LRU_HASH, 4, 1, cap));
+      const model = new Map<number, number>(); // insertion order = recency (oldest first)
+      const kaddr = rt.mem.alloc(4, { kind: 'scratch' });
+      for (const o of ops) {
+        const k = o.k ?? 0;
+        const key = keyBytes(k, 4);
+        if (o.op === 'update') {
+          const has = model.has(k);
+          let want = 'ok';
+          if (has && o.flags === 1) want = 'err:' + Errno.EEXIST;
+          else if (!has && o.flags === 2) want = 'err:' + Errno.ENOENT;
+          else {
+            if (!has && model.size >= cap) model.delete(model.keys().next().value!);
+            model.delete(k);
+            model.set(k, o.v);
+          }
+          expect(res(() => m.update(key, Uint8Array.of(o.v), o.flags))).toBe(want);
+        } else if (o.op === 'delete') {
+          expect(res(() => m.delete(key))).toBe(model.delete(k) ? 'ok' : 'err:' + Errno.ENOENT);
+        } else if (o.op === 'lookup') {
+          // a program-side lookup refreshes recency
+          rt.mem.write(kaddr, key);
+          const p = m.lookupAddr(kaddr);
+          if (model.has(k)) {
+            expect(rt.mem.u8[p]).toBe(model.get(k));
+            const v = model.get(k)!; model.delete(k); model.set(k, v);
+          } else expect(p).toBe(0);
+        }
+      }
+      expect(iterate(m).sort()).toEqual([...model.keys()].map((k) => hexKey(keyBytes(k, 4))).sort());
+    }), { numRuns: 150 });
+  });
+});
+
+describe('property: LPM_TRIE matches brute-force longest-prefix match', () => {
+  type LOp = { op: 'update' | 'delete' | 'lookup'; plen: number; d: number };
+  const lop = fc.record({ op: fc.constantFrom('update' as const, 'update' as const, 'delete' as const, 'lookup' as const), plen: fc.integer({ min: 0, max: 16 }), d: fc.nat(0xffff) });
+  const keyOf = (plen: number, d: number): Uint8Array => Uint8Array.of(plen, 0, 0, 0, d >> 8, d & 0xff);
+  const masked = (plen: number, d: number): number => (plen === 0 ? 0 : (d >> (16 - plen)) << (16 - plen));
+  it('random operations, iteration visits every prefix once, more specific before its ancestors', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 12 }), fc.array(lop, { maxLength: 80 }), (cap, ops: LOp[]) => {
+      const rt = new Runtime({ ncpus: 1 });
+      const m = createMap(rt, spec(MapType.LPM_TRIE, 6, 2, cap, 1));
+      const model = new Map<string, number>(); // "plen/prefix" -> value
+      ops.forEach((o, i) => {
+        const id = `${o.plen}/${masked(o.plen, o.d)}`;
+        const key = keyOf(o.plen, o.d);
+        if (o.op === 'update') {
+          const has = model.has(id);
+          const want = !has && model.size >= cap ? 'err:' + Errno.ENOSPC : 'ok';
+          if (want === 'ok') model.set(id, i);
+          expect(res(() => m.update(key, Uint8Array.of(i & 0xff, i >> 8)))).toBe(want);
+        } else if (o.op === 'delete') {
+          expect(res(() => m.delete(key))).toBe(model.delete(id) ? 'ok' : 'err:' + Errno.ENOENT);
+        } else {
+          let best = -1, bestV = 0;
+          for (const [k, v] of model) {
+            const [p, x] = k.split('/').map(Number) as [number, number];
+            if (p <= 16 && masked(p, o.d) === x && p > best) { best = p; bestV = v; }
+          }
+          const q = keyOf(16, o.d);
+          expect(res(() => m.lookup(q))).toBe(best < 0 ? 'err:' + Errno.ENOENT : `ok:${bestV & 0xff},${bestV >> 8}`);
+        }
+      });
+      const order = iterate(m).map((h) => { const b = h.split(',').map(Number); return `${b[0]}/${masked(b[0]!, (b[4]! << 8) | b[5]!)}`; });
+      expect(new Set(order).size).toBe(order.length);
+      expect([...order].sort()).toEqual([...model.keys()].sort());
+      // post-order: a prefix comes after every more specific prefix it contains
+      order.forEach((a, i) => {
+        const [pa, xa] = a.split('/').map(Number) as [number, number];
+        order.slice(i + 1).forEach((c) => {
+          const [pc, xc] = c.split('/').map(Number) as [number, number];
+          expect(pc > pa && masked(pa, xc) === xa).toBe(false);
+        });
+      });
+    }), { numRuns: 150 });
+  });
+});
