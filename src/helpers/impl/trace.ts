@@ -17,11 +17,6 @@ const ADDR_HI_U = BigInt(ADDR_HI >>> 0);
 /** Read n bytes at a 64-bit address from BPF memory or the caller's address space; undefined = fault. */
 export function readAddress(cpu: Cpu, rt: Runtime, addr: bigint, n: number, user: boolean): Uint8Array | undefined {
   if (n === 0) return new Uint8Array(0);
-  if (!user && (addr >> 32n) === ADDR_HI_U) {
-    const a = Number(addr & 0xffffffffn);
-    if (a + n > cpu.mem.size || !cpu.mem.canRead(a, n)) return undefined;
-    return cpu.mem.u8.slice(a, a + n);
-  }
   for (const r of rt.addressSpace) {
     if (!!r.user !== user) continue;
     const end = r.start + BigInt(r.bytes.length);
@@ -29,6 +24,11 @@ export function readAddress(cpu: Cpu, rt: Runtime, addr: bigint, n: number, user
       const o = Number(addr - r.start);
       return r.bytes.slice(o, o + n);
     }
+  }
+  if (!user && (addr >> 32n) === ADDR_HI_U) {
+    const a = Number(addr & 0xffffffffn);
+    if (a + n > cpu.mem.size || !cpu.mem.canRead(a, n)) return undefined;
+    return cpu.mem.u8.slice(a, a + n);
   }
   return undefined;
 }
