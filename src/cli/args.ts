@@ -88,8 +88,17 @@ export function parseBytes(args: string[], name: string, n: number): { bytes: Ui
 }
 
 /** fprint_hex(..., " "): bytes as `01 02 ff`. */
-export function hexBytes(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+export function hexBytes(b: Uint8Array, sep = ' '): string {
+  let out = '';
+  for (let i = 0; i < b.length; i++) {
+    let pfx = '';
+    if (!i) pfx = '';
+    else if (!(i % 16)) out += '\n';
+    else if (!(i % 8)) out += '  ';
+    else pfx = sep;
+    out += pfx + b[i]!.toString(16).padStart(2, '0');
+  }
+  return out;
 }
 
 export function toHex(b: Uint8Array): string {
