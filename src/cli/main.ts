@@ -83,6 +83,10 @@ export function fail(ctx: CliContext, e: unknown): number {
 // Run when executed directly (not when imported by tests).
 const invokedAs = process.argv[1] ?? '';
 if (/(?:^|[\\/])(?:main\.js|tsbpf)$/.test(invokedAs)) {
+  // A closed pipe (`tsbpf ... | head`) ends the output quietly, as it does for C tools.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
+  }
   main(process.argv.slice(2)).then((rc) => { process.exitCode = rc; }, (e) => { process.exitCode = fail({
     json: false, pretty: false, debug: false, bpffs: false, out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t), isTTY: false, cwd: process.cwd(), env: process.env }, e); });
