@@ -261,3 +261,47 @@ describe('load-time refusals (the kernel verifier messages)', () => {
     expect(() => p.run({ data: frame })).toThrow(/pc 1: invalid read of 8 bytes/);
   });
 });
+
+describe('bpf_fib_lookup over the caller\'s routes', () => {
+  const rt = new Runtime({
+    devices: [
+      { ifindex: 1, name: 'lo', mtu: 65536, mac: new Uint8Array(6), rxQueues: 1 },
+      { ifindex: 2, name: 'eth0', mtu: 1500, mac: Uint8Array.from([2, 0, 0, 0, 0, 0xaa]), rxQueues: 4 },
+      { ifindex: 3, name: 'eth1', mtu: 20, mac: Uint8Array.from([2, 0, 0, 0, 0, 0xbb]), rxQueues: 1 },
+    ],
+    routes: [
+      { family: 'inet', dst: '10.0.0.0', prefixLen: 8, ifindex: 2, gateway: '10.9.9.9', dmac: Uint8Array.from([2, 0, 0, 0, 0, 0xcc]) },
+      { family: 'inet', dst: '10.0.0.0', prefixLen: 24, ifindex: 2, dmac: Uint8Array.from([2, 0, 0, 0, 0, 0xdd]) },
+      { family: 'inet', dst: '192.168.0.0', prefixLen: 16, ifindex: 2 },
+      { family: 'inet', dst: '172.16.0.0', prefixLen: 12, ifindex: 2, type: 'blackhole' },
+      { family: 'inet', dst: '100.64.0.0', prefixLen: 10, ifindex: 3, dmac: Uint8Array.from([2, 0, 0, 0, 0, 0xee]) },
+    ],
+  });
+  const c = obj('fib_rt', rt);
+  const ctx = new Uint8Array(24);
+  new DataView(ctx.buffer).setUint32(12, 2, true);
+  const run = (dst: string): { retval: number; data: Uint8Array; rc: bigint; ifindex: bigint; dst: bigint } => {
+    const f = ethernet('02:00:00:00:00:aa', '02:00:00:00:00:01', EtherType.IPV4, ipv4('10.1.1.1', dst, IpProto.UDP, udp(1, 2, text('x'))));
+    const cc = ctx.slice(); new DataView(cc.buffer).setUint32(4, f.length, true);
+    const r = c.programs.xdp_fwd!.run({ data: f, ctx: cc });
+    const m = (k: number): bigint => new DataView(c.maps.fib_out!.lookup(new Uint8Array([k, 0, 0, 0])).buffer).getBigUint64(0, true);
+    return { retval: r.retval, data: r.data, rc: m(0), ifindex: m(1), dst: m(2) };
+  };
+  it('longest prefix wins; MACs rewritten; redirected', () => {
+    const r = run('10.0.0.7');
+    expect(r.rc).toBe(0n);
+    expect(r.retval).toBe(4);
+    expect(hex(r.data.subarray(0, 12))).toBe('0200000000dd' + '0200000000aa');
+    expect(r.dst).toBe(0x0700000an); // no gateway: destination unchanged
+  });
+  it('gateway replaces the destination', () => {
+    const r = run('10.2.0.1');
+    expect([r.rc, r.ifindex, r.dst]).toEqual([0n, 2n, 0x0909090an]);
+  });
+  it('no neighbour, blackhole, no route, fragmentation needed', () => {
+    expect(run('192.168.1.1').rc).toBe(7n);
+    expect(run('172.16.5.5').rc).toBe(1n);
+    expect(run('8.8.8.8').rc).toBe(4n);
+    expect(run('100.64.0.1').rc).toBe(8n);
+  });
+});

@@ -1,1 +1,94 @@
-export const fibHelpers = {};
+// bpf_fib_lookup against the route table the caller gives the runtime (runtime.routes,
+// runtime.devices): longest-prefix match, route types, gateway rewrite, neighbour MAC,
+// MTU check, with struct bpf_fib_lookup's layout and the kernel's return codes.
+
+import { BpfFunc } from '../../uapi/bpf.js';
+import { Errno } from '../../uapi/errno.js';
+import type { Route } from '../../runtime/runtime.js';
+import { envOf } from '../env.js';
+import type { HelperImpls } from './registry.js';
+import { memOut } from './util.js';
+
+export const FibResult = {
+  SUCCESS: 0, BLACKHOLE: 1, UNREACHABLE: 2, PROHIBIT: 3, NOT_FWDED: 4, FWD_DISABLED: 5,
+  UNSUPP_LWT: 6, NO_NEIGH: 7, FRAG_NEEDED: 8, NO_SRC_ADDR: 9,
+} as const;
+
+const SIZEOF_PARAMS = 64;
+const AF_INET = 2, AF_INET6 = 10;
+/** DIRECT | OUTPUT | SKIP_NEIGH | TBID | SRC | MARK */
+const ALL_FLAGS = 1 | 2 | 4 | 8 | 16 | 32;
+const SKIP_NEIGH = 4;
+
+function parseAddr(family: 'inet' | 'inet6', s: string): Uint8Array {
+  if (family === 'inet') return Uint8Array.from(s.split('.').map(Number));
+  const [h, t] = s.includes('::') ? s.split('::') as [string, string] : [s, undefined];
+  const head = h ? h.split(':') : [];
+  const tail = t !== undefined && t ? t.split(':') : [];
+  const groups = t !== undefined ? [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail] : head;
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => { const v = parseInt(g, 16); out[i * 2] = v >> 8; out[i * 2 + 1] = v & 0xff; });
+  return out;
+}
+
+function prefixMatch(addr: Uint8Array, net: Uint8Array, len: number): boolean {
+  for (let bit = 0; bit < len; bit++) {
+    const m = 0x80 >> (bit & 7);
+    if ((addr[bit >> 3]! & m) !== (net[bit >> 3]! & m)) return false;
+  }
+  return true;
+}
+
+export function fibLookupRoute(routes: readonly Route[], family: 'inet' | 'inet6', dst: Uint8Array): Route | undefined {
+  let best: Route | undefined;
+  for (const r of routes) {
+    if (r.family !== family) continue;
+    if (!prefixMatch(dst, parseAddr(family, r.dst), r.prefixLen)) continue;
+    if (!best || r.prefixLen > best.prefixLen) best = r;
+  }
+  return best;
+}
+
+export const fibHelpers: HelperImpls = {
+  [BpfFunc.fib_lookup]: (cpu) => {
+    const rt = envOf(cpu).runtime;
+    const plen = cpu.u32(3);
+    const flags = cpu.num(4);
+    const p = memOut(cpu, BpfFunc.fib_lookup, 2, plen);
+    if (plen < SIZEOF_PARAMS) return cpu.ret(-Errno.EINVAL);
+    if (flags & ~ALL_FLAGS) return cpu.ret(-Errno.EINVAL);
+    const dv = cpu.mem.dv;
+    const u8 = cpu.mem.u8;
+    const fam = u8[p]!;
+    if (fam !== AF_INET && fam !== AF_INET6) return cpu.ret(-Errno.EAFNOSUPPORT);
+    const inDev = rt.device(dv.getUint32(p + 8, true));
+    if (!inDev) return cpu.ret(-Errno.ENODEV);
+    const family = fam === AF_INET ? 'inet' : 'inet6';
+    const alen = fam === AF_INET ? 4 : 16;
+    const dst = u8.slice(p + 32, p + 32 + alen);
+    const route = fibLookupRoute(rt.routes, family, dst);
+    if (!route) return cpu.ret(FibResult.NOT_FWDED);
+    switch (route.type ?? 'unicast') {
+      case 'blackhole': return cpu.ret(FibResult.BLACKHOLE);
+      case 'unreachable': return cpu.ret(FibResult.UNREACHABLE);
+      case 'prohibit': return cpu.ret(FibResult.PROHIBIT);
+      default: break;
+    }
+    const out = rt.device(route.ifindex);
+    if (!out) return cpu.ret(FibResult.NOT_FWDED);
+    // MTU check on tot_len (when given)
+    const totLen = dv.getUint16(p + 6, true);
+    if (totLen && totLen > out.mtu) {
+      dv.setUint16(p + 6, out.mtu, true);
+      return cpu.ret(FibResult.FRAG_NEEDED);
+    }
+    dv.setUint32(p + 8, out.ifindex, true);
+    if (route.gateway) u8.set(parseAddr(family, route.gateway), p + 32);
+    if (!(flags & SKIP_NEIGH) && !route.dmac) return cpu.ret(FibResult.NO_NEIGH);
+    u8.set(route.smac ?? out.mac, p + 52);
+    u8.set(route.dmac ?? new Uint8Array(6), p + 58);
+    dv.setUint16(p + 6, out.mtu > 0xffff ? 0xffff : out.mtu, true);
+    cpu.mem.markWritten(p, SIZEOF_PARAMS);
+    cpu.ret(FibResult.SUCCESS);
+  },
+};
