@@ -291,3 +291,18 @@ describe('mutation property test', () => {
     }), runs(400));
   });
 });
+
+describe('resource bounds', () => {
+  it('links a 12000-deep call chain without recursion', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const bytes = new Uint8Array(gunzipSync(readFileSync(new URL('deep_chain.o.gz', dir))));
+    const spec = parseObject(bytes);
+    const p = spec.programs[0]!;
+    expect(p.name).toBe('chain');
+    // every function appended once: chain + f0..f12000
+    const calls = p.insns.filter((i) => i.opcode === 0x85 && i.src === 1);
+    expect(calls.length).toBe(12001);
+    const pcs = new Set(p.insns.map((i) => i.pc));
+    for (const c of calls) expect(pcs.has(c.pc + c.imm + 1)).toBe(true);
+  });
+});

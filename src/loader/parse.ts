@@ -350,7 +350,16 @@ function collectFuncs(ctx: Ctx, sec: ElfSection): Func[] {
 function funcContaining(ctx: Ctx, secIdx: number, byteOff: number): Func | undefined {
   const list = ctx.funcs.get(secIdx);
   if (!list) return undefined;
-  return list.find((f) => byteOff >= f.off && byteOff < f.off + f.size);
+  // sorted by offset and non-overlapping (collectFuncs checks): binary search
+  let lo = 0, hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const f = list[mid]!;
+    if (byteOff < f.off) hi = mid - 1;
+    else if (byteOff >= f.off + f.size) lo = mid + 1;
+    else return f;
+  }
+  return undefined;
 }
 
 /** The function starting at `byteOff` of section `secIdx`; LoaderError naming the call site when none. */
@@ -479,51 +488,63 @@ function linkProgram(ctx: Ctx, main: Func, info: SectionInfo, license: string, k
   let slots = 0;
   const mapRefs: MapReference[] = [];
 
-  const place = (f: Func): number => {
+  // libbpf appends subprograms depth-first (bpf_object__reloc_code recurses); an explicit
+  // stack gives the same layout without recursion, so that a crafted object with a very
+  // long call chain cannot overflow the JS stack.
+  interface Work { f: Func; base: number; start: number; k: number }
+  const stack: Work[] = [];
+  const append = (f: Func): number => {
     const base = slots;
     placed.set(f, base);
     order.push(f);
     const start = out.length;
     for (const i of f.insns) out.push({ ...i, pc: base + i.pc });
     slots += f.slots;
-    // Relocate the copy; subprograms are appended depth-first as libbpf does.
-    for (let k = 0; k < f.insns.length; k++) {
-      const insn = out[start + k]!;
-      const rel = f.relocs.get(f.insns[k]!.pc);
-      if (!rel) continue;
-      const rpc = f.insns[k]!.pc;
-      switch (rel.kind) {
-        case 'call':
-        case 'func_addr': {
-          let tbase = placed.get(rel.target);
-          if (tbase === undefined) tbase = place(rel.target);
-          insn.imm = tbase - (base + rpc) - 1;
-          if (rel.kind === 'func_addr') {
-            insn.src = BPF_PSEUDO_FUNC;
-            insn.imm2 = 0;
-          }
-          withForm(insn);
-          break;
-        }
-        case 'map':
-          insn.src = BPF_PSEUDO_MAP_FD;
-          insn.imm = 0;
-          insn.imm2 = 0;
-          withForm(insn);
-          mapRefs.push({ insn: base + rpc, kind: 'map', map: rel.map });
-          break;
-        case 'data':
-          insn.src = BPF_PSEUDO_MAP_VALUE;
-          insn.imm = 0;
-          insn.imm2 = rel.offset | 0;
-          withForm(insn);
-          mapRefs.push({ insn: base + rpc, kind: 'map_value', map: rel.map, offset: rel.offset });
-          break;
-      }
-    }
+    stack.push({ f, base, start, k: 0 });
     return base;
   };
-  place(main);
+  append(main);
+  while (stack.length) {
+    const w = stack[stack.length - 1]!;
+    if (w.k >= w.f.insns.length) {
+      stack.pop();
+      continue;
+    }
+    const k = w.k++;
+    const { f, base } = w;
+    const rpc = f.insns[k]!.pc;
+    const rel = f.relocs.get(rpc);
+    if (!rel) continue;
+    const insn = out[w.start + k]!;
+    switch (rel.kind) {
+      case 'call':
+      case 'func_addr': {
+        let tbase = placed.get(rel.target);
+        if (tbase === undefined) tbase = append(rel.target);
+        insn.imm = tbase - (base + rpc) - 1;
+        if (rel.kind === 'func_addr') {
+          insn.src = BPF_PSEUDO_FUNC;
+          insn.imm2 = 0;
+        }
+        withForm(insn);
+        break;
+      }
+      case 'map':
+        insn.src = BPF_PSEUDO_MAP_FD;
+        insn.imm = 0;
+        insn.imm2 = 0;
+        withForm(insn);
+        mapRefs.push({ insn: base + rpc, kind: 'map', map: rel.map });
+        break;
+      case 'data':
+        insn.src = BPF_PSEUDO_MAP_VALUE;
+        insn.imm = 0;
+        insn.imm2 = rel.offset | 0;
+        withForm(insn);
+        mapRefs.push({ insn: base + rpc, kind: 'map_value', map: rel.map, offset: rel.offset });
+        break;
+    }
+  }
   mapRefs.sort((a, b) => a.insn - b.insn);
 
   // func/line info of every placed function, in placement order (libbpf's adjust_prog_btf_ext_info).

@@ -29,3 +29,15 @@ for o in xdp_counter xdp_counter.bpfeb multi legacy calls; do
 	llvm-readelf-19 --elf-output-style=JSON -S --symbols -r $o.o > elf/$o.readelf.json
 done
 llvm-objdump-19 -dr core.o > elf/core.objdump.txt
+# a call chain 12000 functions deep (no -g), gzipped: linking must not recurse
+awk 'BEGIN {
+	n = 12000
+	print "#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>"
+	printf "static __attribute__((noinline)) int f%d(int x) { asm volatile(\"\" : \"+r\"(x)); return x; }\n", n
+	for (i = n - 1; i >= 0; i--)
+		printf "static __attribute__((noinline)) int f%d(int x) { asm volatile(\"\" : \"+r\"(x)); return f%d(x) + 1; }\n", i, i + 1
+	print "SEC(\"socket\") int chain(void *ctx) { return f0(1); }\nchar LICENSE[] SEC(\"license\") = \"GPL\";"
+}' > /tmp/deep_chain.c
+clang -O2 -Wall $INC -target bpf -c /tmp/deep_chain.c -o deep_chain.o
+gzip -9 -n -f deep_chain.o
+rm -f /tmp/deep_chain.c
