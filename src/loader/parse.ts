@@ -23,7 +23,11 @@ const OP_LDDW = 0x18;
 const INSN_SZ = 8;
 /** Page size libbpf rounds ring buffer sizes to. */
 const PAGE_SIZE = 4096;
-const ENOENT = 2, ESRCH = 3, EINVAL = 22, ENOTSUP = 95;
+const ENOENT = 2, ESRCH = 3, E2BIG_ERR = 7, EINVAL = 22, ENOTSUP = 95;
+/** The kernel's BPF_COMPLEXITY_LIMIT_INSNS: no program may be longer (after linking). */
+export const MAX_PROG_SLOTS = 1_000_000;
+/** Bound on the instructions of all programs together (linking copies subprograms per program). */
+export const MAX_TOTAL_SLOTS = 4_000_000;
 /** libbpf's LIBBPF_ERRNO__FORMAT / __RELOC (reported as EINVAL-like errnos). */
 const LIBBPF_ERRNO_FORMAT = 4001, LIBBPF_ERRNO_RELOC = 4002;
 
@@ -202,12 +206,18 @@ export function parseObject(bytes: Uint8Array, opts: ParseOptions = {}): ObjectS
 
   // ---- entry programs ----------------------------------------------------------------
   const programs: ProgramSpec[] = [];
+  let totalSlots = 0;
   for (const s of execSecs) {
     if (s.index === textIdx) continue;
     for (const f of ctx.funcs.get(s.index)!) {
       if (!f.global) continue; // static functions in program sections: callable subprograms only
       const info = resolveSection(s.name, f.name, opts);
-      programs.push(linkProgram(ctx, f, info, license, kernelVersion));
+      const p = linkProgram(ctx, f, info, license, kernelVersion);
+      totalSlots += p.insns.length;
+      if (totalSlots > MAX_TOTAL_SLOTS) {
+        throw new LoaderError('LOADER_PROG', `the programs of the object add up to more than ${MAX_TOTAL_SLOTS} instructions after linking`, { section: s.name, offset: f.off }, E2BIG_ERR);
+      }
+      programs.push(p);
     }
   }
 
@@ -445,7 +455,8 @@ function collectRelocs(ctx: Ctx, sec: ElfSection): void {
         continue;
       }
       if (sym.shndx === ctx.legacyMapsShndx) {
-        const m = ctx.legacyMaps.get(sym.value);
+        // (static maps are referenced through the section symbol, with the offset in imm)
+        const m = ctx.legacyMaps.get(sym.value + (sym.type === STT.SECTION ? insn.imm : 0));
         if (!m) throw new LoaderError('LOADER_RELOC', `prog '${fn.name}': map relo failed to find map for section 'maps', off ${sym.value}`, at, LIBBPF_ERRNO_RELOC);
         fn.relocs.set(slot, { kind: 'map', map: m });
         continue;
@@ -495,6 +506,10 @@ function linkProgram(ctx: Ctx, main: Func, info: SectionInfo, license: string, k
   const stack: Work[] = [];
   const append = (f: Func): number => {
     const base = slots;
+    if (base + f.slots > MAX_PROG_SLOTS) {
+      throw new LoaderError('LOADER_PROG', `prog '${main.name}': more than ${MAX_PROG_SLOTS} instructions after appending subprogram '${f.name}'`,
+        { section: main.sec.name, offset: main.off }, E2BIG_ERR);
+    }
     placed.set(f, base);
     order.push(f);
     const start = out.length;
@@ -823,7 +838,6 @@ function parseBtfMaps(ctx: Ctx): MapSpec[] {
   return out;
 }
 
-const E2BIG_ERR = 7;
 
 function isExecSection(ctx: Ctx, idx: number): boolean {
   const s = ctx.elf.sections[idx];
