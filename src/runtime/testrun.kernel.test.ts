@@ -184,3 +184,14 @@ describeKernel('helpers against the kernel', () => {
     { prog: 'h_lock', data: udpFrame, repeat: 5 },
   ], ['results', 'strbuf', 'arr', 'locks']);
 });
+
+describeKernel('more skb / xdp helpers and error paths against the kernel', () => {
+  const vlanFrame = ethernet('02:00:00:00:00:02', '02:00:00:00:00:01', EtherType.IPV4,
+    ipv4('10.0.0.1', '10.0.0.2', IpProto.UDP, udp(1234, 53, text('tagged'))), 42);
+  differential('skb2_rt', [
+    ...['t_relative', 't_load_err', 't_csum_err', 't_vlan_pop', 't_shrink', 't_room_mac', 't_hash']
+      .flatMap((prog) => [udpFrame, tcpFrame, v6Frame, arpish, vlanFrame].map((data) => ({ prog, data, ctx: skbCtx({}) }))),
+    ...[udpFrame, tcpFrame, arpish].map((data) => ({ prog: 'x_bounds', data })),
+    { prog: 'x_head_max', data: udpFrame },
+  ], [], { skipCtx: ['t_hash'] });
+});

@@ -100,7 +100,7 @@ function prepareXdp(p: LoadedProgramImpl, o: TestRunOptions): Prepared {
     const dataOff = u32(ctxIn, XDP.data), dataEnd = u32(ctxIn, XDP.data_end), dataMeta = u32(ctxIn, XDP.data_meta);
     if (dataMeta !== 0 || dataEnd > data.length || dataOff > dataEnd) throw new TestRunError(Errno.EINVAL, 'ctx_in: data_meta must be 0 and data ≤ data_end ≤ size of data_in');
     metaSz = dataOff;
-    if ((metaSz & 3) !== 0 || metaSz > 32 || metaSz > headroom - XDP_FRAME_SIZE) throw new TestRunError(Errno.EINVAL, `ctx_in: invalid metadata length ${metaSz}`);
+    if ((metaSz & 3) !== 0 || metaSz > 255 || metaSz > headroom - XDP_FRAME_SIZE) throw new TestRunError(Errno.EINVAL, `ctx_in: invalid metadata length ${metaSz}`);
     headroom -= metaSz;
     linear = dataEnd;
   }

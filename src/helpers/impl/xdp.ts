@@ -62,7 +62,8 @@ export const xdpHelpers: HelperImpls = {
     const meta = p.meta + s32(cpu, 2);
     const metalen = p.data - meta;
     if (meta < XDP_FRAME_SIZE || meta > p.data) return cpu.ret(-Errno.EINVAL);
-    if ((metalen & 3) !== 0 || metalen > 32) return cpu.ret(-Errno.EACCES);
+    // xdp_metalen_invalid: 4-aligned and at most 255 (skb_shared_info.meta_len is a u8)
+    if ((metalen & 3) !== 0 || metalen > 255) return cpu.ret(-Errno.EACCES);
     p.meta = meta;
     syncPacket(cpu, env);
     cpu.ret(0);
