@@ -5,7 +5,8 @@
 
 import { availableParallelism } from 'node:os';
 import { Runtime } from '../runtime/runtime.js';
-import { createMap } from '../maps/index.js';
+import { createMap, restoreMap, snapshotMap } from '../maps/index.js';
+import { MapError } from '../maps/types.js';
 import type { BpfMap, MapSpec } from '../maps/types.js';
 import { MapType } from '../uapi/bpf.js';
 import { Errno, strerror } from '../uapi/errno.js';
@@ -114,13 +115,16 @@ export class Session {
   /** The live map a record describes, in this session's runtime. */
   materialize(rec: PinnedMapRecord): BpfMap {
     const rt = this.runtime();
-    const spec: MapSpec = specOfRecord(rec);
-    let btfAttached = false;
-    if (rec.btf) {
-      // Parsed lazily by the formatter; the map itself does not need it.
-      btfAttached = true;
+    if (rec.snapshot !== undefined) {
+      try {
+        const m = restoreMap(rt, new Uint8Array(Buffer.from(rec.snapshot, 'base64')), { freshId: true });
+        return m;
+      } catch (e) {
+        if (e instanceof MapError) throw new CliError(`pinned map ${rec.spec.name}: ${e.message}`);
+        throw e;
+      }
     }
-    void btfAttached;
+    const spec: MapSpec = specOfRecord(rec);
     const m = createMap(rt, spec);
     const t = rec.spec.type;
     const valueLen = isPerCpuMap(t) ? roundUp8(rec.spec.valueSize) * rt.ncpus : rec.spec.valueSize;
@@ -137,6 +141,15 @@ export class Session {
 
   /** The record of a live map's current state (same identity as `rec`). */
   snapshot(m: BpfMap, rec: PinnedMapRecord): PinnedMapRecord {
+    let snap: Uint8Array | undefined;
+    try {
+      snap = snapshotMap(m);
+    } catch {
+      snap = undefined;
+    }
+    if (snap) {
+      return { ...rec, frozen: m.frozen, ncpus: this.runtime().ncpus, entries: [], snapshot: Buffer.from(snap).toString('base64') };
+    }
     const entries: Array<[string, string]> = [];
     const t = rec.spec.type;
     if (isQueueStack(t)) {
@@ -163,7 +176,9 @@ export class Session {
         k = m.nextKey(k);
       }
     }
-    return { ...rec, frozen: m.frozen, ncpus: this.runtime().ncpus, entries };
+    const { snapshot: _old, ...rest } = rec;
+    void _old;
+    return { ...rest, frozen: m.frozen, ncpus: this.runtime().ncpus, entries };
   }
 
   /** A fresh map record for `map create`. */

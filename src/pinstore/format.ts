@@ -37,6 +37,12 @@ export interface PinnedMapRecord {
    * each rounded up to 8 bytes.
    */
   entries: Array<[string, string]>;
+  /**
+   * The map's full state as src/maps snapshotMap() writes it (base64): when present it is
+   * authoritative (LRU order, queue contents, bloom bits, ring buffer positions) and
+   * `entries` is empty.
+   */
+  snapshot?: string;
   /** Raw BTF of the object the map came from and the key/value type ids, for formatted dumps. */
   btf?: { data: string; keyTypeId: number; valueTypeId: number };
   /** Program uuid owning this map when it is not pinned by the user (prog load without pinmaps). */
@@ -150,6 +156,7 @@ function validateShape(rec: { kind: string }, path: string): void {
     validateMapSpec(r.spec, path);
     need(typeof r.frozen === 'boolean', path, 'frozen flag');
     need(isU32(r.ncpus) && (r.ncpus as number) > 0, path, 'ncpus');
+    need(r.snapshot === undefined || (typeof r.snapshot === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(r.snapshot)), path, 'snapshot');
     need(Array.isArray(r.entries) && (r.entries as unknown[]).every((e) => Array.isArray(e) && e.length === 2 && isHex(e[0]) && isHex(e[1])), path, 'entries');
   } else if (rec.kind === 'prog') {
     need(typeof r.name === 'string' && typeof r.symbol === 'string', path, 'program name');
