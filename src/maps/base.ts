@@ -64,7 +64,7 @@ export abstract class MapBase implements BpfMap {
 
   constructor(rt: Runtime, spec: MapSpec, opts: MapBaseOptions = {}) {
     this.rt = rt;
-    const { contents: _c, ...rest } = spec;
+    const { contents: _c, ...rest } = this.adjustSpec(spec, rt);
     this.spec = Object.freeze({ ...rest, flags: this.adjustFlags(spec.flags) });
     this.lockOff = spec.spinLockOffset ?? -1;
     this.id = opts.id ?? rt.allocMapId();
@@ -76,6 +76,11 @@ export abstract class MapBase implements BpfMap {
     dv.setUint32(this.addr + 12, spec.maxEntries, true);
     dv.setUint32(this.addr + 16, this.spec.flags, true);
     dv.setUint32(this.addr + 20, this.id, true);
+  }
+
+  /** Attributes the kernel changes at creation (LRU with BPF_F_NO_COMMON_LRU: max_entries). */
+  protected adjustSpec(spec: MapSpec, _rt: Runtime): MapSpec {
+    return spec;
   }
 
   /** Flags the kernel adds at creation (devmap: BPF_F_RDONLY_PROG). */

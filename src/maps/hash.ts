@@ -9,7 +9,8 @@
 // An element is one region: key (rounded up to 8) then the value (per-CPU: ncpus values,
 // each rounded up to 8). Updating an existing key of a plain or LRU hash replaces the
 // element in the kernel and so moves it to the head of its bucket; here the value is copied
-// in place and the element moved to the head (same order, same pointer).
+// in place and the element moved to the head (same order, same pointer). LRU maps replace
+// the element as the kernel does, and evict through the kernel's LRU lists (lru.ts).
 
 import type { Runtime } from '../runtime/runtime.js';
 import { MapType } from '../uapi/bpf.js';
@@ -19,14 +20,25 @@ import { jhash, roundupPow2 } from './jhash.js';
 import { MapError, type MapSpec } from './types.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST } from './validate.js';
 import { b64, unb64 } from './b64.js';
+import { KernelLru, newLruNode, type LruNode } from './lru.js';
+import { F_NO_COMMON_LRU } from './validate.js';
 
 export interface HashEntry {
   /** Offset of the element region (the key; the value follows at valOff). */
   addr: number;
   hash: number;
-  /** LRU list links (most recently used at the head). */
-  prev: HashEntry | null;
-  next: HashEntry | null;
+  /** The element's LRU node (LRU maps). */
+  node?: LruEntryNode;
+}
+
+type LruEntryNode = LruNode & { entry: HashEntry };
+
+/** max_entries of an LRU map with BPF_F_NO_COMMON_LRU: a multiple of the CPU count (htab_map_alloc). */
+export function lruMaxEntries(maxEntries: number, flags: number, ncpus: number): number {
+  if (!(flags & F_NO_COMMON_LRU)) return maxEntries;
+  let me = Math.ceil(maxEntries / ncpus) * ncpus;
+  if (me > 0xffffffff) me = Math.floor(maxEntries / ncpus) * ncpus;
+  return me;
 }
 
 export class HashMap extends MapBase {
@@ -45,8 +57,8 @@ export class HashMap extends MapBase {
   private readonly buckets = new Map<number, HashEntry[]>();
   /** Indices of buckets ever used, sorted (rebuilt lazily when a new bucket appears). */
   private order: number[] | null = null;
-  private lruHead: HashEntry | null = null;
-  private lruTail: HashEntry | null = null;
+  /** The kernel's LRU lists (LRU maps). */
+  readonly lruLists: KernelLru | undefined;
   private fixedCpu = -1;
 
   constructor(rt: Runtime, spec: MapSpec, opts: MapBaseOptions = {}) {
@@ -54,11 +66,24 @@ export class HashMap extends MapBase {
     const t = spec.type;
     this.percpu = t === MapType.PERCPU_HASH || t === MapType.LRU_PERCPU_HASH;
     this.lru = t === MapType.LRU_HASH || t === MapType.LRU_PERCPU_HASH;
-    this.nBuckets = roundupPow2(spec.maxEntries);
+    this.nBuckets = roundupPow2(this.spec.maxEntries);
     this.mask = this.nBuckets - 1;
     this.valOff = roundUp8(spec.keySize);
     this.stride = roundUp8(spec.valueSize);
     this.elemSize = this.valOff + (this.percpu ? this.stride * rt.ncpus : spec.valueSize);
+    if (this.lru) {
+      this.lruLists = new KernelLru(this.spec.maxEntries, rt.ncpus, (spec.flags & F_NO_COMMON_LRU) !== 0, (n) => {
+        const e = (n as LruEntryNode).entry;
+        this.unlinkBucket(e);
+        this.freeElem(e.addr);
+        return true;
+      });
+    }
+  }
+
+  protected override adjustSpec(spec: MapSpec, rt: Runtime): MapSpec {
+    if (spec.type !== MapType.LRU_HASH && spec.type !== MapType.LRU_PERCPU_HASH) return spec;
+    return { ...spec, maxEntries: lruMaxEntries(spec.maxEntries, spec.flags, rt.ncpus) };
   }
 
   override userValueSize(): number {
@@ -95,31 +120,67 @@ export class HashMap extends MapBase {
     return e.addr + this.valOff + (this.percpu ? cpu * this.stride : 0);
   }
 
+  /** bpf_lru_node_set_ref (programs' lookups of LRU maps). */
   private touch(e: HashEntry): void {
-    if (!this.lru || this.lruHead === e) return;
-    this.lruUnlink(e);
-    this.lruPush(e);
+    if (e.node) e.node.lruRef = 1;
   }
 
-  private lruUnlink(e: HashEntry): void {
-    if (e.prev) e.prev.next = e.next; else this.lruHead = e.next;
-    if (e.next) e.next.prev = e.prev; else this.lruTail = e.prev;
-    e.prev = e.next = null;
-  }
-
-  private lruPush(e: HashEntry): void {
-    e.prev = null;
-    e.next = this.lruHead;
-    if (this.lruHead) this.lruHead.prev = e;
-    this.lruHead = e;
-    if (!this.lruTail) this.lruTail = e;
-  }
-
-  private unlink(e: HashEntry): void {
+  private unlinkBucket(e: HashEntry): void {
     const b = this.buckets.get(e.hash & this.mask)!;
     b.splice(b.indexOf(e), 1);
-    if (this.lru) this.lruUnlink(e);
     this.count--;
+  }
+
+  /** Remove an element from the table (and its LRU node from the LRU lists). */
+  private unlink(e: HashEntry): void {
+    this.unlinkBucket(e);
+    if (e.node) this.lruLists!.release(e.node);
+  }
+
+  private newEntry(key: Uint8Array, hash: number): HashEntry | undefined {
+    const addr = this.allocElem(this.elemSize);
+    if (!addr) return undefined;
+    const e: HashEntry = { addr, hash };
+    this.rt.mem.u8.set(key, addr);
+    if (this.lru) {
+      const n = newLruNode() as LruEntryNode;
+      n.entry = e;
+      e.node = n;
+    }
+    return e;
+  }
+
+  /** htab_lru_map_update_elem / __htab_lru_percpu_map_update_elem. */
+  private lruUpsert(key: Uint8Array, src: Uint8Array, vOff: number, flags: number, allCpus: boolean): number {
+    if (flags > BPF_EXIST) return -Errno.EINVAL;
+    const lru = this.lruLists!;
+    const cpu = this.cpu();
+    const hash = this.hashOf(key, 0);
+    const popped = !(this.percpu && flags === BPF_EXIST);
+    if (popped && !lru.pop(cpu)) return -Errno.ENOMEM; // may evict (even this key)
+    const old = this.find(key, 0, hash);
+    const fail = (errno: number): number => { if (popped) lru.unpop(cpu); return -errno; };
+    if (old && flags === BPF_NOEXIST) return fail(Errno.EEXIST);
+    if (!old && flags === BPF_EXIST) return fail(Errno.ENOENT);
+    if (this.percpu && old) {
+      lru.ref(old.node!);
+      this.writePercpu(old, src, vOff, allCpus);
+      if (popped) lru.unpop(cpu);
+      return 0;
+    }
+    const e = this.newEntry(key, hash);
+    if (!e) return fail(Errno.ENOMEM);
+    if (this.percpu) this.writePercpu(e, src, vOff, allCpus);
+    else this.storeValue(e.addr + this.valOff, src, vOff, this.spec.valueSize);
+    this.pushFront(e);
+    this.count++;
+    lru.attach(e.node!, cpu);
+    if (old) {
+      lru.ref(e.node!);
+      this.unlink(old);
+      this.freeElem(old.addr);
+    }
+    return 0;
   }
 
   private pushFront(e: HashEntry): void {
@@ -134,6 +195,7 @@ export class HashMap extends MapBase {
 
   /** Insert or update; value from src[vOff..] (all CPUs when allCpus). 0 or -errno. */
   protected upsert(key: Uint8Array, src: Uint8Array, vOff: number, flags: number, allCpus: boolean): number {
+    if (this.lru) return this.lruUpsert(key, src, vOff, flags, allCpus);
     const op = flags & ~BPF_F_LOCK;
     if (op > BPF_EXIST || (this.percpu && (flags & BPF_F_LOCK))) return -Errno.EINVAL;
     if ((flags & BPF_F_LOCK) && this.lockOff < 0) return -Errno.EINVAL;
@@ -145,30 +207,20 @@ export class HashMap extends MapBase {
     if (old) {
       if (this.percpu) {
         this.writePercpu(old, src, vOff, allCpus);
-        if (this.lru) this.touch(old);
         return 0;
       }
       this.storeValue(old.addr + this.valOff, src, vOff, vs);
       if (flags & BPF_F_LOCK) return 0; // copied under the lock, element kept
       const b = this.buckets.get(hash & this.mask)!;
       if (b[0] !== old) { b.splice(b.indexOf(old), 1); b.unshift(old); }
-      if (this.lru) this.touch(old);
       return 0;
     }
-    if (this.count >= this.spec.maxEntries) {
-      if (!this.lru || !this.lruTail) return -Errno.E2BIG;
-      const victim = this.lruTail;
-      this.unlink(victim);
-      this.freeElem(victim.addr);
-    }
-    const addr = this.allocElem(this.elemSize);
-    if (!addr) return -Errno.ENOMEM;
-    const e: HashEntry = { addr, hash, prev: null, next: null };
-    this.rt.mem.u8.set(key, addr);
+    if (this.count >= this.spec.maxEntries) return -Errno.E2BIG;
+    const e = this.newEntry(key, hash);
+    if (!e) return -Errno.ENOMEM;
     if (this.percpu) this.writePercpu(e, src, vOff, allCpus);
-    else this.storeValue(addr + this.valOff, src, vOff, vs);
+    else this.storeValue(e.addr + this.valOff, src, vOff, vs);
     this.pushFront(e);
-    if (this.lru) this.lruPush(e);
     this.count++;
     return 0;
   }
@@ -239,9 +291,9 @@ export class HashMap extends MapBase {
   override exportState(): unknown {
     const list = [...this.elements()];
     const index = new Map(list.map((e, i) => [e, i]));
-    const lru: number[] = [];
-    for (let e = this.lruTail; e; e = e.prev) lru.push(index.get(e)!);
-    return { entries: list.map((e) => [b64(this.keyOf(e)), b64(this.valueBytes(e))]), lru: this.lru ? lru : undefined };
+    // LRU: element indices from the first to evict to the last (best effort: lists flattened)
+    const lru = this.lruLists ? this.lruLists.order().reverse().map((n) => index.get((n as LruEntryNode).entry)!) : undefined;
+    return { entries: list.map((e) => [b64(this.keyOf(e)), b64(this.valueBytes(e))]), lru };
   }
 
   override importState(state: unknown): void {
@@ -250,11 +302,23 @@ export class HashMap extends MapBase {
     for (let i = s.entries.length - 1; i >= 0; i--) {
       const [k, v] = s.entries[i]!;
       const key = unb64(k);
-      const r = HashMap.prototype.upsert.call(this, key, unb64(v), 0, 0, true);
-      if (r < 0) throw new MapError(-r, 'restore');
-      made[i] = this.find(key, 0, this.hashOf(key, 0))!;
+      const value = unb64(v);
+      const e = this.newEntry(key, this.hashOf(key, 0));
+      if (!e) throw new MapError(Errno.ENOMEM, 'restore');
+      if (this.percpu) this.writePercpu(e, value, 0, true);
+      else this.storeValue(e.addr + this.valOff, value, 0, this.spec.valueSize);
+      this.pushFront(e);
+      this.count++;
+      made[i] = e;
     }
-    if (this.lru && s.lru) for (const i of s.lru) if (made[i]) this.touch(made[i]!);
+    if (this.lruLists) {
+      const order = s.lru && s.lru.length === made.length ? s.lru : made.map((_, i) => i);
+      for (const i of order) {
+        const e = made[i];
+        if (!e || !this.lruLists.pop(0)) throw new MapError(Errno.EINVAL, 'restore', 'map restore: LRU state does not fit');
+        this.lruLists.attach(e.node!, 0);
+      }
+    }
   }
 
   // ---- program side ----------------------------------------------------------------------

@@ -10,6 +10,13 @@ import { MapType } from '../uapi/bpf.js';
 import { strerror } from '../uapi/errno.js';
 import { createMap, MapError, type BpfMap, type MapSpec } from './index.js';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+/** bpftool on CPU 0 (LRU eviction depends on the CPU an update runs on); plain bpftool without taskset. */
+const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+function bpftool0(args: string[]): ReturnType<typeof bpftool> {
+  return hasTaskset ? spawnSync('taskset', ['-c', '0', 'bpftool', ...args], { encoding: 'utf8' }) : bpftool(args);
+}
 
 type Bytes = number[];
 type Op =
@@ -77,7 +84,7 @@ function kOp(path: string, o: Op, percpu: boolean): string {
     case 'peek': args = [...m, 'peek', 'pinned', path]; break;
     case 'freeze': args = [...m, 'freeze', 'pinned', path]; break;
   }
-  const r = bpftool(['-j', ...args]);
+  const r = bpftool0(['-j', ...args]);
   if (r.status !== 0) return 'err:' + kErr(r.status ?? 255, r.stdout);
   const out = r.stdout.trim();
   if (!out || out === 'null') return 'ok';
@@ -334,6 +341,25 @@ describeKernel('maps vs the kernel (bpftool)', () => {
 
   it('LRU hash: updates and lookups below capacity agree', () => {
     expect(differential(spec(MapType.LRU_HASH, 4, 4, 64, 64), randomOps(21, 40, 4, 4, 30))).toEqual([]);
+  });
+
+  it.runIf(hasTaskset)('LRU hash and LRU percpu hash over capacity: the kernel\'s evictions (all operations on CPU 0)', () => {
+    const seq = (n: number, space: number, seed: number): Op[] => {
+      const r = rng(seed);
+      return Array.from({ length: n }, (_, i): Op => {
+        const key = le(Math.floor(r() * space), 4);
+        const x = r();
+        return x < 0.7 ? { op: 'update', key, value: le(i, 4), flags: x < 0.1 ? 'exist' : x < 0.15 ? 'noexist' : 'any' } : x < 0.8 ? { op: 'delete', key } : { op: 'lookup', key };
+      });
+    };
+    const inc = (n: number): Op[] => Array.from({ length: n }, (_, i): Op => ({ op: 'update', key: le(i, 4), value: le(i, 4) }));
+    expect([
+      ...differential(spec(MapType.LRU_HASH, 4, 4, 8, 64), inc(12)),
+      ...differential(spec(MapType.LRU_HASH, 4, 4, 128, 64), inc(141)),
+      ...differential(spec(MapType.LRU_HASH, 4, 4, 16, 64), seq(120, 40, 5)),
+      ...differential(spec(MapType.LRU_HASH, 4, 4, 10, 64 | 2), seq(80, 30, 6)),
+      ...differential(spec(MapType.LRU_PERCPU_HASH, 4, 4, 12, 64), seq(80, 30, 7)),
+    ]).toEqual([]);
   });
 });
 

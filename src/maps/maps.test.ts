@@ -241,7 +241,27 @@ describe('ARRAY', () => {
 });
 
 describe('LRU', () => {
-  it('evicts the least recently used element instead of failing', () => {
+  it('kernel LRU lists: batches of target_free = clamp(max_entries / ncpus / 2, 1, 128) evicted from the inactive tail', () => {
+    const rt = new Runtime({ ncpus: 2 });
+    const m = createMap(rt, spec(MapType.LRU_HASH, 4, 4, 128)) as HashMap;
+    expect(m.lruLists!.targetFree).toBe(32);
+    for (let i = 0; i <= 140; i++) m.update(u32(i), u32(i));
+    // as the kernel (differential test): 32 oldest evicted at once
+    expect(m.keys().map((k) => rd32(k)).sort((x, y) => x - y)).toEqual(Array.from({ length: 109 }, (_, i) => i + 32));
+    // BPF_F_NO_COMMON_LRU: max_entries rounded up to a multiple of the CPU count
+    expect(createMap(rt, spec(MapType.LRU_HASH, 4, 4, 5, 2)).spec.maxEntries).toBe(6);
+  });
+
+  it('referenced elements (program lookups) survive an eviction round', () => {
+    const rt = new Runtime({ ncpus: 1 });
+    const m = createMap(rt, spec(MapType.LRU_HASH, 4, 4, 3)) as HashMap;
+    for (let i = 0; i < 3; i++) m.update(u32(i), u32(i));
+    m.lookupAddr(place(rt, u32(0))); // programs' lookups set the reference bit
+    m.update(u32(3), u32(3));
+    expect(m.keys().map((k) => rd32(k)).sort()).toEqual([0, 2, 3]);
+  });
+
+  it('evicts instead of failing', () => {
     const rt = new Runtime({ ncpus: 1 });
     const m = createMap(rt, spec(MapType.LRU_HASH, 4, 4, 3)) as HashMap;
     for (let i = 0; i < 3; i++) m.update(u32(i), u32(i));
@@ -489,8 +509,10 @@ describe('snapshot / restore', () => {
     expect((roundTrip(rb, rt2) as RingbufMap).consume().map((r) => [...r.data])).toEqual([[1, 2, 3]]);
     expect((roundTrip(pa, rt2) as SlotArrayMap).programAt(1)?.name).toBe('x');
     const lru2 = roundTrip(lru, rt2) as HashMap;
-    lru2.update(u32(9), u32(9));
-    expect(lru2.keys().map((k) => rd32(k)).sort()).toEqual([0, 2, 9]);
+    expect(dump(lru2)).toEqual(dump(lru));
+    lru2.update(u32(9), u32(9)); // full: evicts instead of failing
+    expect(lru2.count).toBeLessThanOrEqual(3);
+    expect(rd32(lru2.lookup(u32(9)))).toBe(9);
     expect(errnoOf(() => restoreMap(rt2, snapshotMap(h)))).toBe(Errno.EEXIST);
     const fresh = createMap(rt2, spec(MapType.HASH, 4, 4, 1));
     expect(fresh.id).toBeGreaterThan(Math.max(...[...rt2.maps()].filter((m) => m !== fresh).map((m) => m.id)));

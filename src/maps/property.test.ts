@@ -126,40 +126,38 @@ describe('property: ARRAY behaves like a fixed array', () => {
   });
 });
 
-describe('property: LRU_HASH is a strict LRU cache', () => {
-  it('random operations', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.array(hashOp(15), { maxLength: 80 }), (cap, ops) => {
-      const rt = new Runtime({ ncpus: 1 });
-      const m = createMap(rt, spec(MapType.LRU_HASH, 4, 1, cap));
-      const model = new Map<number, number>(); // insertion order = recency (oldest first)
+describe('property: LRU_HASH never fails for lack of room and keeps what it reports', () => {
+  it('random operations (eviction choices are the kernel\'s, checked by the differential test)', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.array(hashOp(15), { maxLength: 80 }), (cap, ncpus, percpuLru, ops) => {
+      const rt = new Runtime({ ncpus });
+      const m = createMap(rt, spec(MapType.LRU_HASH, 4, 1, cap, percpuLru ? 2 : 0));
+      const max = m.spec.maxEntries;
+      const written = new Map<number, number>(); // last value written per key (may have been evicted since)
       const kaddr = rt.mem.alloc(4, { kind: 'scratch' });
       for (const o of ops) {
         const k = o.k ?? 0;
         const key = keyBytes(k, 4);
+        rt.currentCpu = k % ncpus;
+        const present = (): boolean => res(() => m.lookup(key)).startsWith('ok');
         if (o.op === 'update') {
-          const has = model.has(k);
-          let want = 'ok';
-          if (has && o.flags === 1) want = 'err:' + Errno.EEXIST;
-          else if (!has && o.flags === 2) want = 'err:' + Errno.ENOENT;
-          else {
-            if (!has && model.size >= cap) model.delete(model.keys().next().value!);
-            model.delete(k);
-            model.set(k, o.v);
-          }
-          expect(res(() => m.update(key, Uint8Array.of(o.v), o.flags))).toBe(want);
+          const r = res(() => m.update(key, Uint8Array.of(o.v), o.flags));
+          if (o.flags === 0) expect(r).toBe('ok'); // BPF_ANY never fails: something is evicted
+          if (o.flags === 1 && r !== 'ok') expect(r).toBe('err:' + Errno.EEXIST);
+          if (o.flags === 2 && r !== 'ok') expect(r).toBe('err:' + Errno.ENOENT);
+          if (r === 'ok') { written.set(k, o.v); expect(present()).toBe(true); }
         } else if (o.op === 'delete') {
-          expect(res(() => m.delete(key))).toBe(model.delete(k) ? 'ok' : 'err:' + Errno.ENOENT);
+          const was = present();
+          expect(res(() => m.delete(key))).toBe(was ? 'ok' : 'err:' + Errno.ENOENT);
+          written.delete(k);
         } else if (o.op === 'lookup') {
-          // a program-side lookup refreshes recency
           rt.mem.write(kaddr, key);
           const p = m.lookupAddr(kaddr);
-          if (model.has(k)) {
-            expect(rt.mem.u8[p]).toBe(model.get(k));
-            const v = model.get(k)!; model.delete(k); model.set(k, v);
-          } else expect(p).toBe(0);
+          if (p) expect(rt.mem.u8[p]).toBe(written.get(k));
         }
+        const keys = iterate(m);
+        expect(keys.length).toBeLessThanOrEqual(max);
+        for (const h of keys) expect(written.has(Number(h.split(',')[0]))).toBe(true);
       }
-      expect(iterate(m).sort()).toEqual([...model.keys()].map((k) => hexKey(keyBytes(k, 4))).sort());
     }), { numRuns: 150 });
   });
 });
