@@ -195,3 +195,7 @@ describeKernel('more skb / xdp helpers and error paths against the kernel', () =
     { prog: 'x_head_max', data: udpFrame },
   ], [], { skipCtx: ['t_hash'] });
 });
+
+describeKernel('snprintf / printk formats against the kernel', () => {
+  differential('fmt_rt', [{ prog: 'fmt', data: udpFrame }], ['rets', 'texts']);
+});
