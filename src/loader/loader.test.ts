@@ -263,7 +263,10 @@ describe('sections.o (the section table on real objects)', () => {
   it('types every program by its section', () => {
     const spec = parse('sections.o');
     const t = (n: string) => prog(spec, n);
-    expect(spec.programs.length).toBe(33);
+    expect(spec.programs.length).toBe(34);
+    expect(t('s_optional')).toMatchObject({ section: 'xdp', type: ProgType.XDP, autoload: false });
+    expect(t('s_xdp').autoload).toBeUndefined();
+    expect(t('s_optional').lineInfo.length).toBeGreaterThan(0);
     expect(t('s_xdp_frags')).toMatchObject({ type: ProgType.XDP, expectedAttachType: AttachType.XDP, flags: BPF_F_XDP_HAS_FRAGS });
     expect(t('s_xdp_frags_cpumap')).toMatchObject({ type: ProgType.XDP, expectedAttachType: AttachType.XDP_CPUMAP, flags: BPF_F_XDP_HAS_FRAGS });
     expect(t('s_xdp_devmap')).toMatchObject({ expectedAttachType: AttachType.XDP_DEVMAP, flags: 0 });

@@ -211,8 +211,15 @@ export function parseObject(bytes: Uint8Array, opts: ParseOptions = {}): ObjectS
     if (s.index === textIdx) continue;
     for (const f of ctx.funcs.get(s.index)!) {
       if (!f.global) continue; // static functions in program sections: callable subprograms only
-      const info = resolveSection(s.name, f.name, opts);
+      // SEC("?name"): libbpf forgets the '?' and does not autoload the program
+      const optional = s.name.startsWith('?');
+      const secName = optional ? s.name.slice(1) : s.name;
+      const info = resolveSection(secName, f.name, opts);
       const p = linkProgram(ctx, f, info, license, kernelVersion);
+      if (optional) {
+        p.section = secName;
+        p.autoload = false;
+      }
       totalSlots += p.insns.length;
       if (totalSlots > MAX_TOTAL_SLOTS) {
         throw new LoaderError('LOADER_PROG', `the programs of the object add up to more than ${MAX_TOTAL_SLOTS} instructions after linking`, { section: s.name, offset: f.off }, E2BIG_ERR);

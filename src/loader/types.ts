@@ -56,6 +56,8 @@ export interface ProgramSpec {
   funcInfo: Array<{ insnOff: number; typeId: number; name: string }>;
   /** BTF id of the program's FUNC type (0 if none). */
   btfFuncId: number;
+  /** false for `SEC("?...")` programs, which libbpf does not load unless asked (absent = true). */
+  autoload?: boolean;
 }
 
 export interface ObjectSpec {

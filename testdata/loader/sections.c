@@ -49,5 +49,6 @@ P("iter/task", s_iter)
 P("cgroup/connect4", s_connect4)
 P("sk_lookup", s_sk_lookup)
 P("syscall", s_syscall)
+P("?xdp", s_optional)
 
 char LICENSE[] SEC("license") = "GPL";
