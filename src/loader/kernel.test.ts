@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { bpftool, bpftoolJson, describeKernel, pinDir } from '../../test/support/kernel.js';
+import { dumpRaw } from '../btf/index.js';
 import type { MapSpec } from '../maps/types.js';
 import { MapType, ProgType } from '../uapi/bpf.js';
 import { objectNameFromPath, parseObject, type ObjectSpec, type ProgramSpec } from './index.js';
@@ -134,6 +135,14 @@ for (const file of ['xdp_counter.o', 'multi.o', 'multi.v4.o']) {
           trunc('program' in (c.value as object) ? (c.value as { program: string }).program : (c.value as { map: string }).map)]);
         expect(got, m.name).toEqual(want);
       }
+    });
+
+    it('BTF as loaded into the kernel (DATASEC sizes and offsets fixed up as libbpf does)', () => {
+      const k = bpftoolJson<KProg & { btf_id?: number }>(['prog', 'show', 'pinned', `${pins.path}/progs/${spec.programs[0]!.name}`]);
+      expect(k.btf_id).toBeGreaterThan(0);
+      const want = bpftool(['btf', 'dump', 'id', String(k.btf_id)]);
+      expect(want.status).toBe(0);
+      expect(dumpRaw(spec.btf!)).toBe(want.stdout);
     });
 
     it('instructions after relocation (prog dump xlated)', () => {
