@@ -5,14 +5,12 @@ import type { ObjectSpec, ProgramSpec } from '../loader/types.js';
 import { createMap } from '../maps/index.js';
 import type { BpfMap } from '../maps/types.js';
 import { ProgLoadError } from './errors.js';
-import { loadProgram, type LoadedProgramImpl, type VerifyHook } from './program.js';
+import { loadProgram, type LoadedProgramImpl } from './program.js';
 import { Runtime } from './runtime.js';
 import type { Collection, LoadOptions } from './types.js';
 
 /** LoadOptions with the runtime module's additions. */
 export interface CollectionLoadOptions extends LoadOptions {
-  /** Verifier (src/verifier plugs in here); without one, programs run in checked mode. */
-  verify?: VerifyHook;
   /** Load only these programs (by name). */
   only?: readonly string[];
 }

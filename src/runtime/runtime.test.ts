@@ -305,3 +305,39 @@ describe('bpf_fib_lookup over the caller\'s routes', () => {
     expect(run('100.64.0.1').rc).toBe(8n);
   });
 });
+
+describe('verifier hook', () => {
+  it('a refusal fails the load with the log; an acceptance runs unchecked', () => {
+    const bytes = new Uint8Array(readFileSync(new URL('../../testdata/runtime/xdp_rt.o', import.meta.url)));
+    const spec = parseObject(bytes, { name: 'xdp_rt' } as never);
+    const seen: string[] = [];
+    expect(() => loadCollection(spec, { verify: (p) => { seen.push(p.name); return { ok: false, log: '0: (b7) r0 = 2\nR0 !read_ok' }; } }))
+      .toThrow(/verifier refused the program:\n0: \(b7\) r0 = 2/);
+    expect(seen).toEqual(['xdp_pass']);
+    const c = loadCollection(spec, {
+      verify: (p, maps) => ({ ok: true, log: `ok ${p.name} ${maps.length} ${p.insns.some((i) => i.src === 1 && i.opcode === Op.LDDW)}` }),
+    });
+    expect(c.programs.xdp_count!.log).toBe('ok xdp_count 1 true');
+    expect((c.programs.xdp_count as unknown as { checked: boolean }).checked).toBe(false);
+    expect(c.programs.xdp_count!.run({ data: frame }).retval).toBe(2);
+  });
+});
+
+describe('printk / snprintf format engine', async () => {
+  const { bprintf } = await import('../helpers/impl/format.js');
+  const io = { readString: () => 'str', readBytes: (_a: bigint, n: number) => new Uint8Array(n).fill(1) };
+  const f = (s: string, args: bigint[] = [], max = 3): string | number => bprintf(new TextEncoder().encode(s + '\0'), args, max, io);
+  it('formats as the kernel', () => {
+    expect(f('%d|%u|%x|%lld', [-1n, -1n, 255n, -1n], 4)).toBe('-1|4294967295|ff|-1');
+    expect(f('%pI4 %s %c', [0n, 0n, 65n])).toBe('1.1.1.1 str A');
+    expect(f('100%%')).toBe('100%');
+  });
+  it('refuses what the kernel refuses', () => {
+    expect(f('%q', [1n])).toBe(-22);
+    expect(f('%d %d', [1n, 2n], 1)).toBe(-22);
+    expect(f('%sx', [1n])).toBe(-22);
+    expect(f('%hd', [1n])).toBe(-22);
+    expect(f('\x01')).toBe(-22);
+    expect(bprintf(new TextEncoder().encode('no nul'), [], 3, io)).toBe(-22);
+  });
+});

@@ -60,6 +60,12 @@ export interface LoadOptions {
   unverified?: boolean;
   /** Use existing maps instead of creating them (pinned maps, `map name X` reuse). */
   replaceMaps?: Record<string, BpfMap>;
+  /**
+   * The verifier hook (src/runtime/program.ts VerifyHook): called per program with its
+   * instructions (map references resolved to ids) and maps; a refusal fails the load with its
+   * log. Programs it accepts run unchecked; without a hook they run in checked mode.
+   */
+  verify?: import('./program.js').VerifyHook;
 }
 
 export interface Collection {
