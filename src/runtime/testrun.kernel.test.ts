@@ -199,3 +199,7 @@ describeKernel('more skb / xdp helpers and error paths against the kernel', () =
 describeKernel('snprintf / printk formats against the kernel', () => {
   differential('fmt_rt', [{ prog: 'fmt', data: udpFrame }], ['rets', 'texts']);
 });
+
+describeKernel('machine-dependent helpers (as properties) against the kernel', () => {
+  differential('misc_rt', [{ prog: 'misc', data: udpFrame }, { prog: 'misc', data: tcpFrame, repeat: 3 }], ['props']);
+});
