@@ -341,3 +341,13 @@ describe('printk / snprintf format engine', async () => {
     expect(bprintf(new TextEncoder().encode('no nul'), [], 3, io)).toBe(-22);
   });
 });
+
+describe('bad test-run arguments are typed errors', () => {
+  const c = obj('xdp_rt');
+  it.each([
+    [{ data: 'abc' }], [{ data: [1, 2, 3] }], [{ ctx: {} }], [{ data: frame, repeat: -1 }], [{ data: frame, repeat: 1.5 }],
+    [{ data: frame, repeat: Number.NaN }], [{ data: frame, flags: 4 }], [{ data: frame, view: 'x' }], [{ data: frame, dataSizeOut: 3 }],
+  ])('%j', (o) => {
+    expect(() => c.programs.xdp_pass!.run(o as never)).toThrow(TestRunError);
+  });
+});

@@ -298,7 +298,26 @@ function prepareTracing(p: LoadedProgramImpl, o: TestRunOptions): Prepared {
 
 // ---- the run ---------------------------------------------------------------------------
 
+function checkOptions(o: TestRunOptions & TestRunExtra): void {
+  const bytes = (v: unknown, what: string): void => {
+    if (v !== undefined && !(v instanceof Uint8Array)) throw new TestRunError(Errno.EINVAL, `${what} must be a Uint8Array`);
+  };
+  bytes(o.data, 'data');
+  bytes(o.ctx, 'ctx');
+  const int = (v: unknown, what: string, max = 0xffffffff): void => {
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max)) {
+      throw new TestRunError(Errno.EINVAL, `${what} must be an integer in [0, ${max}]`);
+    }
+  };
+  int(o.repeat, 'repeat');
+  int(o.dataSizeOut, 'dataSizeOut');
+  int(o.flags, 'flags');
+  int(o.cpu, 'cpu');
+  if (o.view !== undefined && o.view !== 'packet' && o.view !== 'kernel') throw new TestRunError(Errno.EINVAL, `view must be 'packet' or 'kernel'`);
+}
+
 export function testRun(p: LoadedProgramImpl, opts: TestRunOptions & TestRunExtra = {}): TestRunResult {
+  checkOptions(opts);
   const rt = p.runtime;
   const cpu = rt.cpu;
   const type = p.info.type;
@@ -329,13 +348,8 @@ export function testRun(p: LoadedProgramImpl, opts: TestRunOptions & TestRunExtr
       R[3] = ADDR_HI;
       runRaw(cpu, p.program, checked);
       retval = R[0]! >>> 0;
-      if (env.locks.length) {
-        for (const a of env.locks) cpu.mem.dv.setUint32(a, 0, true);
-        env.locks.length = 0;
-        throw cpu.helperFault('program exited holding a bpf_spin_lock');
-      }
+      if (env.locks.length) throw cpu.helperFault('program exited holding a bpf_spin_lock');
       if (env.reserved.size) {
-        env.reserved.clear();
         throw cpu.helperFault('program exited without submitting or discarding a ring buffer record');
       }
     }
@@ -350,6 +364,11 @@ export function testRun(p: LoadedProgramImpl, opts: TestRunOptions & TestRunExtr
     if (env.redirect) res.redirect = env.redirect;
     return res;
   } finally {
+    // a run that faulted may leave locks taken and records reserved
+    for (const a of env.locks) cpu.mem.dv.setUint32(a, 0, true);
+    env.locks.length = 0;
+    for (const [a, r] of env.reserved) (r as { discardAddr?(x: number, f: number): number }).discardAddr?.(a, 0);
+    env.reserved.clear();
     rt.currentCpu = savedCpu;
     cpu.env = undefined;
     prep.release();
