@@ -9,7 +9,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { MapType } from '../uapi/bpf.js';
 import { Errno } from '../uapi/errno.js';
-import { MapBase, roundUp8, type ForEachFn, type MapBaseOptions } from './base.js';
+import { BATCH_LOOKUP, BATCH_UPDATE, MapBase, roundUp8, type ForEachFn, type MapBaseOptions } from './base.js';
 import { MapError, type MapSpec } from './types.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST } from './validate.js';
 import { b64, unb64 } from './b64.js';
@@ -105,7 +105,8 @@ export class ArrayMap extends MapBase {
     if ((flags & BPF_F_LOCK) && this.lockOff < 0) return -Errno.EINVAL;
     const vs = this.spec.valueSize;
     if (this.percpu && allCpus) {
-      for (let c = 0; c < this.rt.ncpus; c++) this.storeValue(this.valueAddrAt(index, c), src, off + c * this.stride, vs);
+      // user space: each CPU's value rounded up to 8 bytes, padding included (copy_map_value_long)
+      for (let c = 0; c < this.rt.ncpus; c++) this.storeValue(this.valueAddrAt(index, c), src, off + c * this.stride, this.stride);
     } else {
       this.storeValue(this.valueAddrAt(index), src, off, vs);
     }
@@ -145,8 +146,8 @@ export class ArrayMap extends MapBase {
 
   // ---- user side -------------------------------------------------------------------------
 
-  protected override supportsBatch(): boolean {
-    return true;
+  protected override batchOps(): number {
+    return BATCH_LOOKUP | BATCH_UPDATE; // generic_map_lookup_batch / generic_map_update_batch
   }
 
   protected userLookup(key: Uint8Array): Uint8Array | number {
@@ -154,7 +155,7 @@ export class ArrayMap extends MapBase {
     if (i >= this.spec.maxEntries) return -Errno.ENOENT;
     if (!this.percpu) return this.loadValue(this.valueAddrAt(i), this.spec.valueSize);
     const out = new Uint8Array(this.userValueSize());
-    for (let c = 0; c < this.rt.ncpus; c++) this.loadValue(this.valueAddrAt(i, c), this.spec.valueSize, out, c * this.stride);
+    for (let c = 0; c < this.rt.ncpus; c++) this.loadValue(this.valueAddrAt(i, c), this.stride, out, c * this.stride);
     return out;
   }
 

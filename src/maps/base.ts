@@ -32,9 +32,14 @@ export interface BatchResult {
   done: boolean;
 }
 
+export const BATCH_LOOKUP = 1;
+export const BATCH_LOOKUP_AND_DELETE = 2;
+export const BATCH_UPDATE = 4;
+export const BATCH_DELETE = 8;
+
 /** A batch update/delete that stopped part way: `count` elements were processed. */
 export class BatchError extends MapError {
-  constructor(errno: number, op: string, readonly count: number) {
+  constructor(errno: number, op: string, readonly count: number, readonly outBatch: Uint8Array | null = null) {
     super(errno, op, `${op}: ${count} element${count === 1 ? '' : 's'} processed, then: error ${errno}`);
   }
 }
@@ -293,28 +298,27 @@ export abstract class MapBase implements BpfMap {
 
   // ---- batch operations (generic_map_*_batch; hash maps override lookup) ---------------
 
-  /** Map types with batch operations (array and hash families). */
-  protected supportsBatch(): boolean {
-    return false;
+  /** Batch operations of this map type (BATCH_* bits; the kernel's map_*_batch ops). */
+  protected batchOps(): number {
+    return 0;
   }
 
-  private batchCheck(op: string, elemFlags: number, need: 'read' | 'write'): void {
-    if (!this.supportsBatch()) throw new MapError(Errno.ENOTSUPP, op, `${op}: not supported by this map type`);
-    this.check(op, need);
+  private batchCheck(op: string, elemFlags: number, need: 'read' | 'write' | 'rw', bit: number): void {
+    if (need === 'rw') { this.check(op, 'read'); this.check(op, 'write'); } else this.check(op, need);
+    if (!(this.batchOps() & bit)) throw new MapError(Errno.ENOTSUPP, op, `${op}: not supported by this map type`);
     if (elemFlags & ~BPF_F_LOCK) throw new MapError(Errno.EINVAL, op, `${op}: elem_flags 0x${elemFlags.toString(16)}`);
     this.checkLockFlag(op, elemFlags);
   }
 
   /** BPF_MAP_LOOKUP_BATCH: up to `count` entries after `inBatch` (null: from the start). */
   lookupBatch(inBatch: Uint8Array | null, count: number, elemFlags = 0): BatchResult {
-    this.batchCheck('lookup_batch', elemFlags, 'read');
+    this.batchCheck('lookup_batch', elemFlags, 'read', BATCH_LOOKUP);
     return this.batchLookup(inBatch, count, elemFlags, false);
   }
 
   /** BPF_MAP_LOOKUP_AND_DELETE_BATCH. */
   lookupAndDeleteBatch(inBatch: Uint8Array | null, count: number, elemFlags = 0): BatchResult {
-    this.batchCheck('lookup_and_delete_batch', elemFlags, 'write');
-    this.check('lookup_and_delete_batch', 'read');
+    this.batchCheck('lookup_and_delete_batch', elemFlags, 'rw', BATCH_LOOKUP_AND_DELETE);
     return this.batchLookup(inBatch, count, elemFlags, true);
   }
 
@@ -340,7 +344,7 @@ export abstract class MapBase implements BpfMap {
 
   /** BPF_MAP_UPDATE_BATCH: returns the number updated; BatchError (with .count) when one fails. */
   updateBatch(keys: Uint8Array[], values: Uint8Array[], elemFlags = 0): number {
-    this.batchCheck('update_batch', elemFlags, 'write');
+    this.batchCheck('update_batch', elemFlags, 'write', BATCH_UPDATE);
     if (keys.length !== values.length) throw new MapError(Errno.EINVAL, 'update_batch', 'update_batch: as many values as keys needed');
     let n = 0;
     for (; n < keys.length; n++) {
@@ -358,7 +362,7 @@ export abstract class MapBase implements BpfMap {
 
   /** BPF_MAP_DELETE_BATCH: returns the number deleted; BatchError (with .count) when one fails. */
   deleteBatch(keys: Uint8Array[], elemFlags = 0): number {
-    this.batchCheck('delete_batch', elemFlags, 'write');
+    this.batchCheck('delete_batch', elemFlags, 'write', BATCH_DELETE);
     let n = 0;
     for (; n < keys.length; n++) {
       try {

@@ -44,8 +44,8 @@ export class HashOfMaps extends HashMap {
 }
 
 export class DevMapHash extends HashMap {
-  protected override supportsBatch(): boolean {
-    return false;
+  protected override batchOps(): number {
+    return 0;
   }
 
   protected override adjustFlags(flags: number): number {
@@ -91,8 +91,8 @@ export class DevMapHash extends HashMap {
 }
 
 export class SockHash extends HashMap {
-  protected override supportsBatch(): boolean {
-    return false;
+  protected override batchOps(): number {
+    return 0;
   }
 
   override lookupAddr(): number {

@@ -15,7 +15,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { MapType } from '../uapi/bpf.js';
 import { Errno } from '../uapi/errno.js';
-import { MapBase, roundUp8, type BatchResult, type ForEachFn, type MapBaseOptions } from './base.js';
+import { BATCH_DELETE, BATCH_LOOKUP, BATCH_LOOKUP_AND_DELETE, BATCH_UPDATE, BatchError, MapBase, roundUp8, type BatchResult, type ForEachFn, type MapBaseOptions } from './base.js';
 import { jhash, roundupPow2 } from './jhash.js';
 import { MapError, type MapSpec } from './types.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST } from './validate.js';
@@ -32,6 +32,12 @@ export interface HashEntry {
 }
 
 type LruEntryNode = LruNode & { entry: HashEntry };
+
+function u32Bytes(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n >>> 0, true);
+  return b;
+}
 
 /** max_entries of an LRU map with BPF_F_NO_COMMON_LRU: a multiple of the CPU count (htab_map_alloc). */
 export function lruMaxEntries(maxEntries: number, flags: number, ncpus: number): number {
@@ -228,7 +234,8 @@ export class HashMap extends MapBase {
   private writePercpu(e: HashEntry, src: Uint8Array, vOff: number, allCpus: boolean): void {
     const vs = this.spec.valueSize;
     if (allCpus) {
-      for (let c = 0; c < this.rt.ncpus; c++) this.storeValue(this.valueAddrOf(e, c), src, vOff + c * this.stride, vs);
+      // user space: each CPU's value rounded up to 8 bytes, padding included
+      for (let c = 0; c < this.rt.ncpus; c++) this.storeValue(this.valueAddrOf(e, c), src, vOff + c * this.stride, this.stride);
     } else {
       this.storeValue(this.valueAddrOf(e, this.cpu()), src, vOff, vs);
     }
@@ -368,8 +375,8 @@ export class HashMap extends MapBase {
 
   // ---- user side -------------------------------------------------------------------------
 
-  protected override supportsBatch(): boolean {
-    return true;
+  protected override batchOps(): number {
+    return BATCH_LOOKUP | BATCH_LOOKUP_AND_DELETE | BATCH_UPDATE | BATCH_DELETE;
   }
 
   /**
@@ -396,7 +403,7 @@ export class HashMap extends MapBase {
       batch = next;
       const b = this.buckets.get(batch)!;
       if (b.length > count - res.keys.length) {
-        if (res.keys.length === 0) throw new MapError(Errno.ENOSPC, op, `${op}: bucket ${batch} holds ${b.length} elements, more than count ${count}`);
+        if (res.keys.length === 0) throw new BatchError(Errno.ENOSPC, op, 0, u32Bytes(batch)); // the kernel still reports the bucket
         break;
       }
       for (const e of [...b]) {
@@ -407,9 +414,7 @@ export class HashMap extends MapBase {
       batch++;
       if (batch >= this.nBuckets) { res.done = true; break; }
     }
-    const tok = new Uint8Array(4);
-    new DataView(tok.buffer).setUint32(0, batch, true);
-    res.outBatch = tok;
+    res.outBatch = u32Bytes(batch);
     return res;
   }
 
@@ -422,7 +427,7 @@ export class HashMap extends MapBase {
   valueBytes(e: HashEntry): Uint8Array {
     if (!this.percpu) return this.loadValue(e.addr + this.valOff, this.spec.valueSize);
     const out = new Uint8Array(this.userValueSize());
-    for (let c = 0; c < this.rt.ncpus; c++) this.loadValue(this.valueAddrOf(e, c), this.spec.valueSize, out, c * this.stride);
+    for (let c = 0; c < this.rt.ncpus; c++) this.loadValue(this.valueAddrOf(e, c), this.stride, out, c * this.stride);
     return out;
   }
 

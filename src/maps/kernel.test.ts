@@ -8,7 +8,7 @@ import { bpftool, describeKernel, kernel, pinDir } from '../../test/support/kern
 import { Runtime } from '../runtime/runtime.js';
 import { MapType } from '../uapi/bpf.js';
 import { strerror } from '../uapi/errno.js';
-import { createMap, MapError, type BpfMap, type MapSpec } from './index.js';
+import { BatchError, createMap, MapError, type BpfMap, type MapSpec } from './index.js';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
@@ -365,4 +365,139 @@ describeKernel('maps vs the kernel (bpftool)', () => {
 
 it('kernel probe', () => {
   expect(typeof kernel.available).toBe('boolean');
+});
+
+// ---- operations bpftool cannot express: batch operations, map_extra, bloom lookups by value,
+// driven through testdata/maps/mapprobe.c (built here with cc and libbpf; skipped without).
+
+const probePath = `/tmp/tsbpf-mapprobe-${process.pid}`;
+const probeBuilt = kernel.available && spawnSync('cc', ['-O1', '-o', probePath, new URL('../../testdata/maps/mapprobe.c', import.meta.url).pathname, '-lbpf']).status === 0;
+afterAll(() => { try { spawnSync('rm', ['-f', probePath]); } catch { /* */ } });
+
+const unhex = (s: string): Uint8Array => (s === '-' ? new Uint8Array(0) : Uint8Array.from(s.match(/../g) ?? [], (x) => parseInt(x, 16)));
+const hexOr = (b: Uint8Array): string => (b.length ? hex(b) : '-');
+
+/** The probe's command language on our maps (same output lines). */
+function ourProbe(script: string[]): string[] {
+  const rt = new Runtime({ ncpus: possibleCpus() });
+  let m: BpfMap | undefined;
+  const out: string[] = [];
+  const err = (e: unknown): string => { if (e instanceof MapError) return `err ${e.errno}`; throw e; };
+  for (const line of script) {
+    const a = line.split(' ');
+    try {
+      switch (a[0]) {
+        case 'create':
+          m?.destroy();
+          m = undefined;
+          m = createMap(rt, { name: 'probe', type: Number(a[1]) as MapSpec['type'], keySize: Number(a[2]), valueSize: Number(a[3]), maxEntries: Number(a[4]), flags: Number(a[5]), mapExtra: BigInt(a[6]!) });
+          out.push('ok');
+          break;
+        case 'update': m!.update(unhex(a[1]!), unhex(a[2]!), Number(a[3])); out.push('ok'); break;
+        case 'push': m!.update(new Uint8Array(0), unhex(a[1]!), Number(a[2])); out.push('ok'); break;
+        case 'lookup': out.push('ok ' + hexOr(m!.lookup(unhex(a[1]!), Number(a[2])))); break;
+        case 'lookupv': m!.lookup(unhex(a[1]!)); out.push('ok'); break;
+        case 'pop': out.push('ok ' + hexOr(m!.lookupAndDelete!(null))); break;
+        case 'delete': m!.delete(unhex(a[1]!)); out.push('ok'); break;
+        case 'next': { const k = m!.nextKey(a[1] === '-' ? null : unhex(a[1]!)); out.push(k ? 'ok ' + hexOr(k) : 'err 2'); break; }
+        case 'lbatch': case 'ldbatch': {
+          const mb = m as unknown as import('./index.js').MapBase;
+          const ks = m!.spec.keySize;
+          const outLen = Math.max(ks, 4);
+          const pad = (b: Uint8Array | null): string => { const x = new Uint8Array(outLen); if (b) x.set(b.subarray(0, outLen)); return hex(x); };
+          try {
+            const r = a[0] === 'lbatch' ? mb.lookupBatch(a[1] === '-' ? null : unhex(a[1]!), Number(a[2])) : mb.lookupAndDeleteBatch(a[1] === '-' ? null : unhex(a[1]!), Number(a[2]));
+            out.push(`ret ${r.done ? 2 : 0} count ${r.keys.length} out ${pad(r.outBatch)} keys ${r.keys.map(hexOr).join(',')} vals ${r.values.map(hexOr).join(',')}`);
+          } catch (e) {
+            if (!(e instanceof MapError)) throw e;
+            if (e.errno !== 2 && e.errno !== 28) out.push(`ret ${e.errno}`);
+            else out.push(`ret ${e.errno} count 0 out ${pad((e as { outBatch?: Uint8Array | null }).outBatch ?? null)} keys  vals `);
+          }
+          break;
+        }
+        case 'ubatch': case 'dbatch': {
+          const mb = m as unknown as import('./index.js').MapBase;
+          try {
+            let n: number;
+            if (a[0] === 'ubatch') {
+              const ks: Uint8Array[] = [], vs: Uint8Array[] = [];
+              for (let i = 2; i + 1 < a.length; i += 2) { ks.push(unhex(a[i]!)); vs.push(unhex(a[i + 1]!)); }
+              n = mb.updateBatch(ks, vs, Number(a[1]));
+            } else n = mb.deleteBatch(a.slice(1).map(unhex));
+            out.push(`ret 0 count ${n}`);
+          } catch (e) {
+            if (!(e instanceof MapError)) throw e;
+            // a BatchError says how many were done; an early refusal leaves the caller's count
+            const given = a[0] === 'ubatch' ? Math.floor((a.length - 2) / 2) : a.length - 1;
+            out.push(`ret ${e.errno} count ${e instanceof BatchError ? e.count : given}`);
+          }
+          break;
+        }
+        default: out.push('bad command');
+      }
+    } catch (e) { out.push(err(e)); }
+  }
+  return out;
+}
+
+function kernelProbe(script: string[]): string[] {
+  const r = spawnSync(probePath, [], { input: script.join('\n') + '\n', encoding: 'utf8' });
+  return r.stdout.split('\n').filter((l) => l.length > 0).map((l) => l.trimEnd());
+}
+
+function probeDiff(script: string[]): string[] {
+  const k = kernelProbe(script), o = ourProbe(script).map((l) => l.trimEnd());
+  const d: string[] = [];
+  for (let i = 0; i < Math.max(k.length, o.length); i++) if (k[i] !== o[i]) d.push(`${script[i]}\n  kernel: ${k[i]}\n  ours:   ${o[i]}`);
+  return d;
+}
+
+const h32 = (n: number, size = 4): string => hex(Uint8Array.from(le(n, size)));
+
+describeKernel('maps vs the kernel (libbpf probe)', () => {
+  it.runIf(probeBuilt)('hash batch operations: bucket tokens, ENOSPC, ENOENT at the end, update/delete counts', () => {
+    const script: string[] = ['create 1 4 4 32 64 0'];
+    for (let i = 0; i < 23; i++) script.push(`update ${h32(i * 5)} ${h32(i)} 0`);
+    for (const count of [1, 2, 3, 7]) {
+      script.push(`lbatch - ${count}`);
+      // follow the tokens the kernel and we hand out: both sides replay the same token sequence
+      for (let b = 0; b < 32; b += count + 1) script.push(`lbatch ${h32(b)} ${count}`);
+    }
+    script.push('lbatch 20000000 4', 'lbatch ffffffff 4');
+    script.push(`ubatch 1 ${h32(1000)} ${h32(1)} ${h32(5)} ${h32(2)} ${h32(1001)} ${h32(3)}`);
+    script.push(`ubatch 0 ${h32(1000)} ${h32(1)} ${h32(5)} ${h32(2)}`, `ubatch 4 ${h32(1000)} ${h32(1)}`);
+    script.push(`dbatch ${h32(1000)} ${h32(0)} ${h32(7)} ${h32(10)}`);
+    script.push('ldbatch - 5', 'ldbatch 08000000 100', 'lbatch - 100', 'lookup 05000000 4', 'lookup 05000000 1');
+    // variable key size, per-CPU values
+    script.push('create 1 6 3 8 64 0');
+    for (let i = 0; i < 8; i++) script.push(`update ${h32(i * 77, 6)} ${h32(i, 3)} 0`);
+    script.push('lbatch - 3', 'lbatch - 8', 'lbatch 04000000 8');
+    script.push('create 5 4 4 8 64 0');
+    for (let i = 0; i < 6; i++) script.push(`update ${h32(i)} ${hex(new Uint8Array(8 * possibleCpus()).fill(i))} 0`);
+    script.push('lbatch - 4', 'lbatch - 100', 'ldbatch - 100', 'lbatch - 100');
+    expect(probeDiff(script)).toEqual([]);
+  });
+
+  it.runIf(probeBuilt)('array batch operations (generic batch: key tokens, ENOENT at the end)', () => {
+    const script: string[] = ['create 2 4 4 5 0 0'];
+    for (let i = 0; i < 5; i++) script.push(`update ${h32(i)} ${h32(i * 3)} 0`);
+    script.push('lbatch - 2', 'lbatch 01000000 2', 'lbatch 03000000 2', 'lbatch 04000000 2', 'lbatch 09000000 2', 'lbatch - 0');
+    script.push(`ubatch 0 ${h32(1)} ${h32(1)} ${h32(9)} ${h32(1)}`, `ubatch 1 ${h32(1)} ${h32(1)}`, `dbatch ${h32(1)}`, 'ldbatch - 2');
+    script.push('create 6 4 4 3 0 0', `ubatch 0 ${h32(2)} ${hex(new Uint8Array(8 * possibleCpus()).fill(7))}`, 'lbatch - 10');
+    script.push('create 11 8 4 8 1 0', `update ${hex(Uint8Array.of(8, 0, 0, 0, 10, 0, 0, 0))} ${h32(1)} 0`, 'lbatch - 4', 'create 22 0 4 4 0 0', 'lbatch - 4');
+    expect(probeDiff(script)).toEqual([]);
+  });
+
+  it.runIf(probeBuilt)('bloom filter with map_extra and BPF_F_ZERO_SEED: the same bits (including false positives)', () => {
+    const diffs: string[] = [];
+    for (const [vs, entries, extra] of [[4, 20, 3], [8, 50, 0], [5, 10, 1], [16, 100, 7]] as const) {
+      const script = [`create 30 0 ${vs} ${entries} 64 ${extra}`];
+      for (let i = 0; i < entries; i++) script.push(`push ${h32(i * 2654435761 >>> 0, vs)} 0`);
+      for (let i = 0; i < 300; i++) script.push(`lookupv ${h32((i * 40503 + 7) >>> 0, vs)}`);
+      script.push(`push ${h32(1, vs)} 2`, 'next -', 'delete -');
+      diffs.push(...probeDiff(script));
+    }
+    diffs.push(...probeDiff(['create 30 0 4 4 0 16', 'create 30 0 4 4 0 15', 'create 1 4 4 4 0 1', 'create 27 0 0 4096 0 0', 'lbatch - 1']));
+    expect(diffs).toEqual([]);
+  });
 });

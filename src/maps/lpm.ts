@@ -7,7 +7,7 @@
 
 import type { Runtime } from '../runtime/runtime.js';
 import { Errno } from '../uapi/errno.js';
-import { MapBase, type MapBaseOptions } from './base.js';
+import { BATCH_DELETE, BATCH_LOOKUP, BATCH_UPDATE, MapBase, type MapBaseOptions } from './base.js';
 import { MapError, type MapSpec } from './types.js';
 import { b64, unb64 } from './b64.js';
 import { BPF_EXIST, BPF_NOEXIST } from './validate.js';
@@ -267,6 +267,10 @@ export class LpmTrieMap extends MapBase {
   }
 
   // ---- user side -------------------------------------------------------------------------
+
+  protected override batchOps(): number {
+    return BATCH_LOOKUP | BATCH_UPDATE | BATCH_DELETE; // the generic batch ops
+  }
 
   protected userLookup(key: Uint8Array): Uint8Array | number {
     const n = this.lpmLookup(key, 0);
