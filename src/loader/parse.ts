@@ -195,7 +195,9 @@ export function parseObject(bytes: Uint8Array, opts: ParseOptions = {}): ObjectS
   }
   const seen = new Set<string>();
   for (const m of maps) {
-    if (seen.has(m.name)) throw new LoaderError('LOADER_MAP', `duplicate map name '${m.name}'`, {}, EINVAL);
+    if (seen.has(m.name)) {
+      throw new LoaderError('LOADER_MAP', `two maps are named '${m.name}' (map names are cut to ${BPF_OBJ_NAME_LEN - 1} characters, as the kernel keeps them)`, {}, EINVAL);
+    }
     seen.add(m.name);
   }
 
@@ -458,7 +460,7 @@ function collectRelocs(ctx: Ctx, sec: ElfSection): void {
       if (sym.shndx === ctx.mapsShndx) {
         const v = ctx.btfMapVars.find((m) => m.offset === sym.value);
         if (!v) throw new LoaderError('LOADER_RELOC', `prog '${fn.name}': map relo failed to find map for section '.maps', off ${sym.value}`, at, LIBBPF_ERRNO_RELOC);
-        fn.relocs.set(slot, { kind: 'map', map: v.name });
+        fn.relocs.set(slot, { kind: 'map', map: v.spec.name });
         continue;
       }
       if (sym.shndx === ctx.legacyMapsShndx) {
@@ -756,9 +758,14 @@ function adjustRingbufSize(sz: number): number {
   return sz;
 }
 
+/** The name the kernel keeps (libbpf truncates map names to BPF_OBJ_NAME_LEN - 1 when creating). */
+export function kernelMapName(name: string): string {
+  return name.slice(0, BPF_OBJ_NAME_LEN - 1);
+}
+
 function specFromDef(name: string, d: MapDef, btf: Btf): MapSpec {
   const spec: MapSpec = {
-    name,
+    name: kernelMapName(name),
     type: d.type as MapType,
     keySize: d.keySize,
     valueSize: d.valueSize,
@@ -830,7 +837,7 @@ function parseBtfMaps(ctx: Ctx): MapSpec[] {
           throw new LoaderError('LOADER_MAP', `.maps relo #${rel.index}: hash-of-maps '${v.name}' should have key size 4.`, at, EINVAL);
         }
         if (!ctx.btfMapVars.some((m) => m.name === symName)) throw new LoaderError('LOADER_RELOC', `.maps relo #${rel.index}: '${symName}' isn't a valid map reference`, at, ESRCH);
-        value = { map: symName };
+        value = { map: ctx.btfMapVars.find((m) => m.name === symName)!.spec.name };
       } else {
         if (!isExecSection(ctx, sym.shndx) || sym.type !== STT.FUNC) {
           throw new LoaderError('LOADER_RELOC', `.maps relo #${rel.index}: '${symName}' isn't a valid program reference`, at, ESRCH);
@@ -874,9 +881,9 @@ function parseLegacyMaps(ctx: Ctx): MapSpec[] {
     if (!isKnownMapType(type)) {
       throw new LoaderError('LOADER_MAP', `map '${sym.name}': unknown map type ${type}`, { section: 'maps', offset: sym.value }, EINVAL);
     }
-    const spec: MapSpec = { name: sym.name, type: type as MapType, keySize: f(1), valueSize: f(2), maxEntries: f(3), flags: f(4) };
+    const spec: MapSpec = { name: kernelMapName(sym.name), type: type as MapType, keySize: f(1), valueSize: f(2), maxEntries: f(3), flags: f(4) };
     if (type === MapType.RINGBUF || type === MapType.USER_RINGBUF) spec.maxEntries = adjustRingbufSize(spec.maxEntries);
-    ctx.legacyMaps.set(sym.value, sym.name);
+    ctx.legacyMaps.set(sym.value, spec.name);
     out.push(spec);
   }
   return out;

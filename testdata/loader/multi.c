@@ -65,6 +65,14 @@ struct {
 	__uint(map_extra, 3);
 } bloom SEC(".maps");
 
+/* longer than the kernel's 15 characters: kept as `a_map_with_a_lo` */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16);
+	__type(key, __u32);
+	__type(value, __u64);
+} a_map_with_a_long_name SEC(".maps");
+
 __u32 custom_counter SEC(".data.custom") = 7;
 volatile const char custom_msg[8] SEC(".rodata.custom") = "custom!";
 __u64 seen_bss;
@@ -151,6 +159,9 @@ int sock_filter(struct __sk_buff *skb)
 SEC("kprobe/do_unlinkat")
 int kp_unlink(void *ctx)
 {
+	__u32 k = 1;
+
+	bpf_map_update_elem(&a_map_with_a_long_name, &k, &seen_bss, BPF_ANY);
 	seen_bss++;
 	return 0;
 }
