@@ -367,3 +367,12 @@ describe('objects without BTF (built without -g)', () => {
     expect(() => parse('xdp_counter.nobtf.o')).toThrowError(/section '\.maps': BTF-defined maps need the \.BTF section/);
   });
 });
+
+describe('iproute2.o (struct bpf_elf_map)', () => {
+  it('reads the first five fields of 36-byte definitions', () => {
+    const spec = parse('iproute2.o');
+    expect(spec.maps).toEqual([{ name: 'tc_stats', type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 2, flags: 0 }]);
+    expect(spec.programs.map((p) => [p.name, p.type])).toEqual([['tc_count', ProgType.SCHED_CLS], ['tc_act', ProgType.SCHED_ACT]]);
+    expect(prog(spec, 'tc_count').mapRefs).toEqual([expect.objectContaining({ kind: 'map', map: 'tc_stats' })]);
+  });
+});
