@@ -233,7 +233,10 @@ describeKernel('maps vs the kernel (bpftool)', () => {
       spec(MapType.SOCKHASH, 0, 8, 4), spec(MapType.SOCKHASH, 16, 8, 4), spec(MapType.SOCKHASH, 513, 8, 4),
       spec(MapType.STACK_TRACE, 4, 8, 4), spec(MapType.STACK_TRACE, 4, 12, 4), spec(MapType.STACK_TRACE, 4, 1024, 4),
       spec(MapType.STACK_TRACE, 4, 1016, 4), spec(MapType.STACK_TRACE, 4, 64, 4, 32), spec(MapType.STACK_TRACE, 4, 96, 4, 32),
-      spec(H, 4, 4, 4, 0, 'bad-name'),
+      spec(H, 4, 4, 4, 0, 'bad-name'), spec(H, 4, 4, 2 ** 27 + 1, 1), spec(MapType.PERCPU_HASH, 4, 4, 2 ** 31, 1),
+      spec(MapType.LRU_HASH, 4, 4, 5, 2),
+      spec(MapType.QUEUE, 0, (1 << 22) + 1, 1), spec(MapType.BLOOM_FILTER, 0, (1 << 22) + 1, 1), spec(MapType.DEVMAP_HASH, 4, 4, 2 ** 31 + 1),
+      spec(MapType.CPUMAP, 4, 4, 8193), spec(MapType.LPM_TRIE, 8, 4, 0xffffffff, 1),
     ];
     const diffs: string[] = [];
     for (const c of cases) {

@@ -59,7 +59,10 @@ describe('validateMapSpec', () => {
     ['name bad char', { ...spec(MapType.HASH, 4, 4, 4), name: 'a-b' }, Errno.EINVAL],
     ['unknown type', spec(999, 4, 4, 4), Errno.EINVAL],
     ['unsupported type', spec(MapType.SK_STORAGE, 4, 4, 4), Errno.EOPNOTSUPP],
-    ['array of maps needs inner', spec(MapType.ARRAY_OF_MAPS, 4, 4, 4), Errno.EBADF],
+    ['array of maps needs inner', spec(MapType.ARRAY_OF_MAPS, 4, 4, 4), Errno.EINVAL],
+    ['hash n_buckets overflow', spec(MapType.HASH, 4, 4, 2 ** 27 + 1, 1), Errno.E2BIG],
+    ['hash 2^27 entries', spec(MapType.HASH, 4, 4, 2 ** 27, 1), 0],
+    ['bloom value too large', spec(MapType.BLOOM_FILTER, 0, (1 << 22) + 1, 1), Errno.E2BIG],
     ['fractional size', spec(MapType.HASH, 4.5, 4, 4), Errno.EINVAL],
     ['numa node 1', spec(MapType.HASH, 4, 4, 4, 4, { numaNode: 1 }), Errno.EINVAL],
   ];

@@ -152,7 +152,8 @@ export function validateMapSpec(spec: MapSpec, ncpus = 1): void {
       if (vs === 0) fail(Errno.EINVAL, 'value size is 0');
       if (ks + vs >= KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE) fail(Errno.E2BIG, 'key and value too large');
       if (percpu && roundUp8(vs) > PCPU_MIN_UNIT_SIZE) fail(Errno.E2BIG, `per-CPU value size ${vs} > ${PCPU_MIN_UNIT_SIZE}`);
-      if (me > 2 ** 31) fail(Errno.E2BIG, 'max_entries too large');
+      // htab_map_alloc: max_entries ≤ 2^31 and n_buckets × sizeof(struct bucket) within u32
+      if (me > 2 ** 31 || 2 ** Math.ceil(Math.log2(me)) > Math.floor(0xffffffff / 16)) fail(Errno.E2BIG, 'max_entries too large');
       if (type === MapType.HASH_OF_MAPS) checkInnerTemplate(spec);
       return;
     }
@@ -181,6 +182,7 @@ export function validateMapSpec(spec: MapSpec, ncpus = 1): void {
       if (me === 0) fail(Errno.EINVAL, 'max_entries is 0');
       if (bad(F_NUMA_NODE | F_ZERO_SEED | F_ACCESS_MASK)) fail(Errno.EINVAL, `flags 0x${flags.toString(16)} not allowed for bloom filter`);
       if (extra & ~0xfn) fail(Errno.EINVAL, 'map_extra: only the low 4 bits (number of hash functions) may be set');
+      if (vs > KMALLOC_MAX_SIZE) fail(Errno.E2BIG, 'value size too large');
       return;
     }
     case MapType.RINGBUF: {
@@ -202,7 +204,8 @@ export function validateMapSpec(spec: MapSpec, ncpus = 1): void {
     case MapType.DEVMAP:
     case MapType.DEVMAP_HASH: {
       if (me === 0 || ks !== 4 || (vs !== 4 && vs !== 8) || bad(F_NUMA_NODE | F_ACCESS_MASK)) fail(Errno.EINVAL, 'devmap: key size 4, value size 4 (ifindex) or 8 (ifindex, prog fd), flags numa/access only');
-      if (me > 2 ** 31) fail(Errno.EINVAL, 'max_entries too large');
+      if (type === MapType.DEVMAP_HASH && me > 2 ** 31) fail(Errno.EINVAL, 'max_entries too large');
+      if (type === MapType.DEVMAP && me * 8 > MAX_MAP_BYTES) fail(Errno.ENOMEM, 'devmap too large');
       return;
     }
     case MapType.CPUMAP: {
@@ -233,7 +236,7 @@ export function validateMapSpec(spec: MapSpec, ncpus = 1): void {
 /** bpf_map_meta_alloc: the inner-map template of a map-in-map. */
 function checkInnerTemplate(spec: MapSpec): void {
   const inner = spec.innerMap;
-  if (!inner) fail(Errno.EBADF, 'map-in-map needs an inner map (inner_map_fd)');
+  if (!inner) fail(Errno.EINVAL, 'map-in-map needs an inner map (inner_map_fd)');
   if (inner.type === MapType.ARRAY_OF_MAPS || inner.type === MapType.HASH_OF_MAPS) fail(Errno.EINVAL, 'inner map cannot itself be a map-in-map');
   validateMapSpec(inner);
 }
