@@ -8,7 +8,7 @@ import { bpftool, describeKernel, kernel, pinDir } from '../../test/support/kern
 import { Runtime } from '../runtime/runtime.js';
 import { MapType } from '../uapi/bpf.js';
 import { strerror } from '../uapi/errno.js';
-import { BatchError, createMap, MapError, type BpfMap, type MapSpec } from './index.js';
+import { BatchError, createMap, MapError, u32Key, type BpfMap, type MapSpec } from './index.js';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
@@ -384,6 +384,7 @@ const hexOr = (b: Uint8Array): string => (b.length ? hex(b) : '-');
 function ourProbe(script: string[]): string[] {
   const rt = new Runtime({ ncpus: possibleCpus() });
   let m: BpfMap | undefined;
+  const inners: BpfMap[] = [];
   const out: string[] = [];
   const err = (e: unknown): string => { if (e instanceof MapError) return `err ${e.errno}`; throw e; };
   for (const line of script) {
@@ -393,9 +394,16 @@ function ourProbe(script: string[]): string[] {
         case 'create':
           m?.destroy();
           m = undefined;
-          m = createMap(rt, { name: 'probe', type: Number(a[1]) as MapSpec['type'], keySize: Number(a[2]), valueSize: Number(a[3]), maxEntries: Number(a[4]), flags: Number(a[5]), mapExtra: BigInt(a[6]!) });
+          m = createMap(rt, { name: 'probe', type: Number(a[1]) as MapSpec['type'], keySize: Number(a[2]), valueSize: Number(a[3]), maxEntries: Number(a[4]), flags: Number(a[5]), mapExtra: BigInt(a[6]!),
+            ...(inners.length && (a[1] === '12' || a[1] === '13') ? { innerMap: { ...inners.at(-1)!.spec } } : {}) });
           out.push('ok');
           break;
+        case 'inner':
+          inners.push(createMap(rt, { name: 'inner', type: Number(a[1]) as MapSpec['type'], keySize: Number(a[2]), valueSize: Number(a[3]), maxEntries: Number(a[4]), flags: Number(a[5]) }));
+          out.push('ok');
+          break;
+        case 'updatem': m!.update(unhex(a[1]!), u32Key(inners[Number(a[2])]?.id ?? 9999), Number(a[3])); out.push('ok'); break;
+        case 'lookupm': m!.lookup(unhex(a[1]!)); out.push('ok'); break;
         case 'update': m!.update(unhex(a[1]!), unhex(a[2]!), Number(a[3])); out.push('ok'); break;
         case 'push': m!.update(new Uint8Array(0), unhex(a[1]!), Number(a[2])); out.push('ok'); break;
         case 'lookup': out.push('ok ' + hexOr(m!.lookup(unhex(a[1]!), Number(a[2])))); break;
@@ -488,6 +496,24 @@ describeKernel('maps vs the kernel (libbpf probe)', () => {
     script.push(`ubatch 0 ${h32(1)} ${h32(1)} ${h32(9)} ${h32(1)}`, `ubatch 1 ${h32(1)} ${h32(1)}`, `dbatch ${h32(1)}`, 'ldbatch - 2');
     script.push('create 6 4 4 3 0 0', `ubatch 0 ${h32(2)} ${hex(new Uint8Array(8 * possibleCpus()).fill(7))}`, 'lbatch - 10');
     script.push('create 11 8 4 8 1 0', `update ${hex(Uint8Array.of(8, 0, 0, 0, 10, 0, 0, 0))} ${h32(1)} 0`, 'lbatch - 4', 'create 22 0 4 4 0 0', 'lbatch - 4');
+    expect(probeDiff(script)).toEqual([]);
+  });
+
+  it.runIf(probeBuilt)('array of maps and hash of maps: inner map compatibility, flags, errno', () => {
+    const script = [
+      'inner 2 4 4 2 0', 'create 12 4 4 3 0 0', 'inner 2 4 4 2 0', 'inner 2 4 4 3 0', 'inner 1 4 4 2 0', 'inner 2 4 8 2 0', 'inner 2 4 4 2 1024',
+      `updatem ${h32(0)} 0 0`, `updatem ${h32(1)} 1 0`, `updatem ${h32(2)} 2 0`, `updatem ${h32(2)} 3 0`, `updatem ${h32(2)} 4 0`, `updatem ${h32(2)} 5 0`,
+      `updatem ${h32(2)} 1 1`, `updatem ${h32(2)} 1 2`, `updatem ${h32(3)} 1 0`, `updatem ${h32(1)} 40 0`,
+      `lookupm ${h32(0)}`, `lookupm ${h32(2)}`, `delete ${h32(2)}`, `delete ${h32(1)}`, `delete ${h32(5)}`, 'next -', `next ${h32(2)}`,
+      // BPF_F_INNER_MAP on the template: max_entries may differ
+      'inner 2 4 4 2 4096', 'create 12 4 4 2 0 0', 'inner 2 4 4 9 4096', 'inner 2 4 4 9 0', `updatem ${h32(0)} 7 0`, `updatem ${h32(1)} 8 0`,
+      // hash of maps: max_entries of a hash inner map is not compared
+      'inner 1 8 4 4 0', 'create 13 8 4 4 64 0', 'inner 1 8 4 16 0', 'inner 1 8 4 16 1',
+      `updatem ${h32(1, 8)} 10 0`, `updatem ${h32(1, 8)} 11 0`, `updatem ${h32(1, 8)} 9 1`, `updatem ${h32(2, 8)} 9 2`, `updatem ${h32(2, 8)} 9 0`,
+      `lookupm ${h32(1, 8)}`, `lookupm ${h32(3, 8)}`, 'next -', `delete ${h32(3, 8)}`, `delete ${h32(2, 8)}`,
+      // a map-in-map needs an inner map (the probe passes none for `inner`)
+      'inner 12 4 4 2 0',
+    ];
     expect(probeDiff(script)).toEqual([]);
   });
 

@@ -11,6 +11,9 @@
 //   lbatch IN COUNT | ldbatch IN COUNT   -> ret ERRNO count N out HEX keys K,.. vals V,..
 //                                           (other errors than ENOENT/ENOSPC: ret ERRNO)
 //   ubatch FLAGS K V [K V ...] | dbatch K [K ...]   -> ret ERRNO count N
+//   inner TYPE KEY_SIZE VALUE_SIZE MAX_ENTRIES FLAGS   (another map; the newest one is the
+//                                                      template of map-in-map creates)
+//   updatem KEY INNER_INDEX FLAGS | lookupm KEY       (map-in-map values; ids are not printed)
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 static int fd = -1;
+static int inners[64], ninner;
 static unsigned ks, vs, vsz;
 
 static int unhex(const char *s, unsigned char *out, unsigned max) {
@@ -52,11 +56,23 @@ int main(void) {
 			LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = strtoul(argv[5], 0, 0), .map_extra = strtoull(argv[6], 0, 0));
 			ks = strtoul(argv[2], 0, 0); vs = strtoul(argv[3], 0, 0);
 			int type = strtoul(argv[1], 0, 0);
+			if ((type == 12 || type == 13) && ninner) o.inner_map_fd = inners[ninner - 1];
 			int ncpu = libbpf_num_possible_cpus();
 			vsz = (type == 5 || type == 6 || type == 10) ? ((vs + 7) & ~7u) * ncpu : vs;
 			if (fd >= 0) close(fd);
 			fd = bpf_map_create(type, "probe", ks, vs, strtoul(argv[4], 0, 0), &o);
 			if (fd < 0) printf("err %d\n", errno); else printf("ok\n");
+		} else if (!strcmp(c, "inner") && argc >= 6 && ninner < 64) {
+			int f = bpf_map_create(strtoul(argv[1], 0, 0), "inner", strtoul(argv[2], 0, 0), strtoul(argv[3], 0, 0), strtoul(argv[4], 0, 0), &(struct bpf_map_create_opts){ .sz = sizeof(struct bpf_map_create_opts), .map_flags = strtoul(argv[5], 0, 0) });
+			if (f < 0) printf("err %d\n", errno); else { inners[ninner++] = f; printf("ok\n"); }
+		} else if (!strcmp(c, "updatem") && argc >= 4) {
+			unhex(argv[1], k, sizeof k);
+			int idx = strtoul(argv[2], 0, 0);
+			__u32 f = idx < ninner ? (__u32)inners[idx] : 9999;
+			res(bpf_map_update_elem(fd, k, &f, strtoull(argv[3], 0, 0)));
+		} else if (!strcmp(c, "lookupm") && argc >= 2) {
+			unhex(argv[1], k, sizeof k);
+			res(bpf_map_lookup_elem(fd, k, v));
 		} else if (!strcmp(c, "update") && argc >= 4) {
 			unhex(argv[1], k, sizeof k); unhex(argv[2], v, sizeof v);
 			res(bpf_map_update_elem(fd, k, v, strtoull(argv[3], 0, 0)));
