@@ -73,7 +73,7 @@ describe('bpftool golden outputs', () => {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
-    });
+    }, 240_000);
   }
 });
 
@@ -92,6 +92,6 @@ describeKernel('bpftool live comparison', () => {
         k.remove();
         rmSync(dir, { recursive: true, force: true });
       }
-    });
+    }, 240_000);
   }
 });
