@@ -13,6 +13,7 @@ export { Runtime, type RuntimeOptions, type TaskInfo, type AddressSpaceRegion, t
 export type { Collection, LoadedProgram, LoadOptions, TestRunOptions, TestRunResult } from './runtime/types.js';
 export { ProgLoadError, TestRunError } from './runtime/errors.js';
 export { progTag } from './runtime/tag.js';
+export { kernelVerifier } from './runtime/verify.js';
 export * as maps from './maps/index.js';
 export { createMap, MapError, type BpfMap, type MapSpec } from './maps/index.js';
 export { progTypeInfo, supportedProgTypes, XdpAction, type ProgTypeInfo, type CtxField } from './progs/index.js';

@@ -69,6 +69,7 @@ export function loadCollection(spec: ObjectSpec, opts: CollectionLoadOptions = {
         const v = new Uint8Array(4);
         if ('program' in c.value) {
           const p = programs[c.value.program];
+          if (!p && opts.only && !opts.only.includes(c.value.program)) continue; // left out on purpose
           if (!p) throw new ProgLoadError(c.value.program, `program referenced by map ${ms.name} was not loaded`, 22);
           new DataView(v.buffer).setUint32(0, p.id, true);
         } else {

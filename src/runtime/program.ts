@@ -6,7 +6,7 @@
 import { type Insn, isLddw } from '../isa/insn.js';
 import { assertValidProgram } from '../isa/validate.js';
 import type { ProgramSpec } from '../loader/types.js';
-import type { BpfMap } from '../maps/types.js';
+import type { BpfMap, MapSpec } from '../maps/types.js';
 import { helperTable } from '../helpers/index.js';
 import { helperName, helperProto } from '../helpers/protos.js';
 import type { RunnableProgram } from '../helpers/env.js';
@@ -32,6 +32,9 @@ export interface VerifyInput {
   readonly insns: readonly Insn[];
   readonly info: ProgTypeInfo;
   readonly logLevel: number;
+  /** The program as parsed (map references by name in mapRefs) and the maps' specs by name. */
+  readonly spec: ProgramSpec;
+  readonly mapSpecs: ReadonlyMap<string, MapSpec>;
 }
 
 export interface ProgramLoadOptions {
@@ -163,7 +166,9 @@ export function loadProgram(runtime: Runtime, spec: ProgramSpec, opts: ProgramLo
   let log = '';
   let checked = true;
   if (opts.verify && !opts.unverified) {
-    const r = opts.verify({ name, type: spec.type, expectedAttachType: spec.expectedAttachType, insns, info, logLevel: opts.logLevel ?? 0 }, used);
+    const mapSpecs = new Map<string, MapSpec>();
+    for (const [n, m] of Object.entries(opts.maps ?? {})) mapSpecs.set(n, m.spec);
+    const r = opts.verify({ name, type: spec.type, expectedAttachType: spec.expectedAttachType, insns, info, logLevel: opts.logLevel ?? 0, spec, mapSpecs }, used);
     log = r.log;
     if (!r.ok) throw new ProgLoadError(name, `verifier refused the program${log ? ':\n' + log : ''}`, r.errno ?? 13);
     checked = false;

@@ -351,3 +351,16 @@ describe('bad test-run arguments are typed errors', () => {
     expect(() => c.programs.xdp_pass!.run(o as never)).toThrow(TestRunError);
   });
 });
+
+describe('the verifier as the load hook', async () => {
+  const { kernelVerifier } = await import('./verify.js');
+  it('accepts what it proves (runs unchecked) and refuses the rest with its log', () => {
+    const c = loadCollection(parseObject(new Uint8Array(readFileSync(new URL('../../testdata/runtime/xdp_rt.o', import.meta.url))), { name: 'xdp_rt' } as never), { verify: kernelVerifier });
+    expect(c.programs.xdp_swap!.run({ data: frame }).retval).toBe(3);
+    expect((c.programs.xdp_swap as unknown as { checked: boolean }).checked).toBe(false);
+    const rt = new Runtime();
+    // r0 = *(u32 *)(r2 + 0): r2 was never written
+    expect(() => loadProgram(rt, spec(ProgType.XDP, [I(Op.LDX_W, 0, 2, 0, 0), EXIT()]), { verify: kernelVerifier }))
+      .toThrow(expect.objectContaining({ errno: 13 }));
+  });
+});
