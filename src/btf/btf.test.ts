@@ -94,3 +94,28 @@ describe('BTF type resolution', () => {
     expect(dumpRaw(b)).toBe(dumpRaw(a));
   });
 });
+
+describe('mutated BTF: parse, then dump, never fail untyped', async () => {
+  const fc = (await import('fast-check')).default;
+  const { BpfError } = await import('../errors.js');
+  const sources = ['xdp_counter', 'multi', 'core', 'xdp_counter.bpfeb'].map((o) => parseElf(new Uint8Array(readFileSync(new URL(`${o}.o`, dir)))));
+  const blobs = sources.map((e) => ({ btf: e.sectionBytes('.BTF').slice(), ext: e.sectionBytes('.BTF.ext').slice() }));
+  const factor = Math.max(1, Number(process.env.TSBPF_FUZZ ?? 1) || 1);
+  it('bit flips and overwrites in .BTF and .BTF.ext', () => {
+    fc.assert(fc.property(fc.nat(blobs.length - 1), fc.boolean(), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 6 }), (i, inExt, edits) => {
+      const btfBytes = blobs[i]!.btf.slice();
+      const extBytes = blobs[i]!.ext.slice();
+      const target = inExt ? extBytes : btfBytes;
+      for (const [p, v] of edits) target[p % target.length] = v;
+      try {
+        const btf = parseBtf(btfBytes);
+        dumpRaw(btf);
+        dumpRawJson(btf);
+        dumpC(btf);
+        parseBtfExt(extBytes, btf);
+      } catch (e) {
+        if (!(e instanceof BpfError)) throw new Error(`untyped failure: ${(e as Error)?.stack ?? String(e)}`);
+      }
+    }), { numRuns: 300 * factor });
+  });
+});
