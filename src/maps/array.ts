@@ -87,14 +87,14 @@ export class ArrayMap extends MapBase {
   // ---- program side ----------------------------------------------------------------------
 
   lookupAddr(keyAddr: number): number {
-    const i = this.rt.mem.dv.getUint32(keyAddr, true);
-    return i < this.spec.maxEntries ? this.valueAddrAt(i) : 0;
+    const i = this.readIndex(keyAddr);
+    return i >= 0 && i < this.spec.maxEntries ? this.valueAddrAt(i) : 0;
   }
 
   override lookupPercpuAddr(keyAddr: number, cpu: number): number {
     if (!this.percpu || cpu < 0 || cpu >= this.rt.ncpus) return 0;
-    const i = this.rt.mem.dv.getUint32(keyAddr, true);
-    return i < this.spec.maxEntries ? this.valueAddrAt(i, cpu) : 0;
+    const i = this.readIndex(keyAddr);
+    return i >= 0 && i < this.spec.maxEntries ? this.valueAddrAt(i, cpu) : 0;
   }
 
   protected store(index: number, src: Uint8Array, off: number, flags: number, allCpus: boolean): number {
@@ -114,7 +114,8 @@ export class ArrayMap extends MapBase {
   }
 
   updateAddr(keyAddr: number, valueAddr: number, flags: number): number {
-    const index = this.rt.mem.dv.getUint32(keyAddr, true);
+    const index = this.readIndex(keyAddr);
+    if (index < 0) return -Errno.EFAULT;
     return this.store(index, this.readMem(valueAddr, this.spec.valueSize), 0, flags, false);
   }
 

@@ -163,9 +163,25 @@ export abstract class MapBase implements BpfMap {
   /** bpf_for_each_map_elem: number of elements visited, or -errno. */
   forEach(_fn: ForEachFn): number { return -Errno.EINVAL; }
 
-  /** Copy `len` bytes at a program address into a fresh array (safe across memory growth). */
+  /** Copy `len` bytes at a program address into a fresh array (safe across memory growth; zeros past the end of memory). */
   protected readMem(addr: number, len: number): Uint8Array {
-    return this.rt.mem.u8.slice(addr, addr + len);
+    const u8 = this.rt.mem.u8;
+    if (addr >= 0 && addr + len <= u8.length) return u8.slice(addr, addr + len);
+    const out = new Uint8Array(len);
+    if (addr >= 0 && addr < u8.length) out.set(u8.subarray(addr, Math.min(u8.length, addr + len)));
+    return out;
+  }
+
+  /** The u32 at a program address (an index key), or -1 when it is outside the memory. */
+  protected readIndex(addr: number): number {
+    const u8 = this.rt.mem.u8;
+    if (!(addr >= 0 && addr + 4 <= u8.length)) return -1;
+    return this.rt.mem.dv.getUint32(addr, true);
+  }
+
+  /** Whether `len` bytes at `addr` lie in the memory (helpers normally checked this already). */
+  protected inMem(addr: number, len: number): boolean {
+    return addr >= 0 && addr + len <= this.rt.mem.u8.length;
   }
 
   // ---- user side -------------------------------------------------------------------------

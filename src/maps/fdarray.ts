@@ -124,8 +124,8 @@ export class SlotArrayMap extends MapBase {
   // ---- program side ----------------------------------------------------------------------
 
   lookupAddr(keyAddr: number): number {
-    const i = this.rt.mem.dv.getUint32(keyAddr, true);
-    if (i >= this.spec.maxEntries || !this.present[i]) return 0;
+    const i = this.readIndex(keyAddr);
+    if (i < 0 || i >= this.spec.maxEntries || !this.present[i]) return 0;
     switch (this.t) {
       case MapType.ARRAY_OF_MAPS: return this.rt.mapById(this.u32At(i))?.addr ?? 0;
       case MapType.DEVMAP: return this.slotAddr(i);
@@ -135,13 +135,15 @@ export class SlotArrayMap extends MapBase {
 
   updateAddr(keyAddr: number, valueAddr: number, flags: number): number {
     if (this.t !== MapType.SOCKMAP) return -Errno.EINVAL; // programs may only update sockmaps
-    const i = this.rt.mem.dv.getUint32(keyAddr, true);
+    const i = this.readIndex(keyAddr);
+    if (i < 0) return -Errno.EFAULT;
     return this.put(i, this.readMem(valueAddr, this.spec.valueSize), flags);
   }
 
   deleteAddr(keyAddr: number): number {
     if (this.t === MapType.PROG_ARRAY || this.t === MapType.PERF_EVENT_ARRAY || this.t === MapType.CGROUP_ARRAY || this.t === MapType.ARRAY_OF_MAPS) return -Errno.EINVAL;
-    return this.remove(this.rt.mem.dv.getUint32(keyAddr, true));
+    const i = this.readIndex(keyAddr);
+    return i < 0 ? -Errno.EFAULT : this.remove(i);
   }
 
   // ---- core ------------------------------------------------------------------------------

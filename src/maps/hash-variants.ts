@@ -21,6 +21,7 @@ export class HashOfMaps extends HashMap {
   }
 
   override lookupAddr(keyAddr: number): number {
+    if (!this.inMem(keyAddr, this.spec.keySize)) return 0;
     const u8 = this.rt.mem.u8;
     const e = this.find(u8, keyAddr, this.hashOf(u8, keyAddr));
     if (!e) return 0;

@@ -331,6 +331,7 @@ export class HashMap extends MapBase {
   // ---- program side ----------------------------------------------------------------------
 
   lookupAddr(keyAddr: number): number {
+    if (!this.inMem(keyAddr, this.spec.keySize)) return 0;
     const u8 = this.rt.mem.u8;
     const e = this.find(u8, keyAddr, this.hashOf(u8, keyAddr));
     if (!e) return 0;
@@ -339,7 +340,7 @@ export class HashMap extends MapBase {
   }
 
   override lookupPercpuAddr(keyAddr: number, cpu: number): number {
-    if (!this.percpu || cpu < 0 || cpu >= this.rt.ncpus) return 0;
+    if (!this.percpu || cpu < 0 || cpu >= this.rt.ncpus || !this.inMem(keyAddr, this.spec.keySize)) return 0;
     const u8 = this.rt.mem.u8;
     const e = this.find(u8, keyAddr, this.hashOf(u8, keyAddr));
     if (!e) return 0;
@@ -354,7 +355,7 @@ export class HashMap extends MapBase {
   }
 
   deleteAddr(keyAddr: number): number {
-    return this.remove(this.rt.mem.u8, keyAddr);
+    return this.remove(this.readMem(keyAddr, this.spec.keySize), 0);
   }
 
   override forEach(fn: ForEachFn): number {

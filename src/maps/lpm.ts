@@ -255,6 +255,7 @@ export class LpmTrieMap extends MapBase {
   // ---- program side ----------------------------------------------------------------------
 
   lookupAddr(keyAddr: number): number {
+    if (!this.inMem(keyAddr, this.spec.keySize)) return 0;
     return this.lpmLookup(this.rt.mem.u8, keyAddr)?.valueAddr ?? 0;
   }
 

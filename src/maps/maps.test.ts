@@ -530,6 +530,26 @@ describe('snapshot / restore', () => {
   });
 });
 
+describe('program side with addresses outside the memory', () => {
+  it('returns NULL / -errno, never throws', () => {
+    const rt = new Runtime({ ncpus: 1 });
+    const far = rt.mem.size + 100;
+    const maps = [
+      createMap(rt, spec(MapType.HASH, 4, 4, 2)), createMap(rt, spec(MapType.ARRAY, 4, 4, 2)), createMap(rt, spec(MapType.PERCPU_HASH, 4, 4, 2)),
+      createMap(rt, spec(MapType.LPM_TRIE, 8, 4, 2, 1)), createMap(rt, spec(MapType.QUEUE, 0, 4, 2)), createMap(rt, spec(MapType.DEVMAP, 4, 4, 2)),
+      createMap(rt, spec(MapType.LRU_HASH, 4, 4, 2)), createMap(rt, spec(MapType.BLOOM_FILTER, 0, 4, 2)), createMap(rt, spec(MapType.RINGBUF, 0, 0, 4096)),
+    ];
+    for (const m of maps) {
+      for (const a of [far, -5, 0xffffffff]) {
+        expect(() => [m.lookupAddr(a), m.updateAddr(a, a, 0), m.deleteAddr(a), m.pushAddr!(a, 0), m.popAddr!(a), m.peekAddr!(a), m.lookupPercpuAddr!(a, 0)]).not.toThrow();
+      }
+    }
+    const rb = maps[8] as RingbufMap;
+    expect(rb.submitAddr(far, 0)).toBe(-Errno.EINVAL);
+    expect(rb.outputAddr(far, 16, 0)).toBe(0);
+  });
+});
+
 describe('destroy', () => {
   it('releases memory and unregisters', () => {
     const rt = new Runtime({ ncpus: 1 });

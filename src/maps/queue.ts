@@ -71,6 +71,7 @@ export class QueueStackMap extends MapBase {
   }
 
   override popAddr(valueAddr: number): number {
+    if (!this.inMem(valueAddr, this.spec.valueSize)) return -Errno.EFAULT;
     const v = this.take(true);
     if (typeof v === 'number') return v;
     this.rt.mem.write(valueAddr, v);
@@ -78,6 +79,7 @@ export class QueueStackMap extends MapBase {
   }
 
   override peekAddr(valueAddr: number): number {
+    if (!this.inMem(valueAddr, this.spec.valueSize)) return -Errno.EFAULT;
     const v = this.take(false);
     if (typeof v === 'number') return v;
     this.rt.mem.write(valueAddr, v);
@@ -183,7 +185,7 @@ export class BloomFilterMap extends MapBase {
   }
 
   override peekAddr(valueAddr: number): number {
-    return this.peekBytes(this.rt.mem.u8, valueAddr);
+    return this.peekBytes(this.readMem(valueAddr, this.spec.valueSize), 0);
   }
 
   override popAddr(): number { return -Errno.EOPNOTSUPP; }
