@@ -83,6 +83,16 @@ export function runPcap(prog: LoadedProgram, rt: Runtime, o: PcapRunOptions): Pc
     bar = new cliProgress.SingleBar({ format: 'running {bar} {percentage}% | {frames} frames', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
     bar.start(total, 0, { frames: 0 });
   }
+  if (o.output) {
+    // Fail before running anything when the output cannot be written.
+    try {
+      writer = createCaptureWriter(o.output, { linkType: reader.interfaces[0]?.linkType ?? LinkType.ETHERNET, nanosecond: true });
+    } catch (e) {
+      reader.close();
+      bar?.stop();
+      throw new CliError(`failed to open ${o.output}: ${isBpfError(e) || e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   const start = process.hrtime.bigint();
   let readBytes = 24;
   try {
@@ -91,7 +101,7 @@ export function runPcap(prog: LoadedProgram, rt: Runtime, o: PcapRunOptions): Pc
       try {
         pkt = reader.next();
       } catch (e) {
-        if (isBpfError(e)) throw new CliError(`${o.input}: ${e.message}`);
+        if (isBpfError(e)) throw new CliError(e.message.startsWith(o.input) ? e.message : `${o.input}: ${e.message}`);
         throw e;
       }
       if (!pkt) break;

@@ -255,10 +255,11 @@ const doPin: Handler = (s, o, args) => {
 };
 
 const doDump: Handler = async (s, o, args) => {
+  const what = args.peek();
+  if (what !== undefined && !isPrefix(what, 'xlated') && !isPrefix(what, 'jited')) throw new CliError(`expected 'xlated' or 'jited', got: ${what}`);
   args.require(3);
-  const what = args.next();
+  args.next();
   if (isPrefix(what, 'jited')) throw new CliError('no instructions returned');
-  if (!isPrefix(what, 'xlated')) throw new CliError(`expected 'xlated' or 'jited', got: ${what}`);
   const ref = s.parseProg(args);
   let opcodes = false, linum = false, file: string | undefined;
   while (args.count) {
