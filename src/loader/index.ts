@@ -6,3 +6,4 @@ export {
   SECTION_DEFS, SecFlag, sectionDefMatches, findSectionDef, sectionInfo, progTypeBySection, progFlagsOf, attachTargetOf,
   type SectionDef, type SectionInfo,
 } from './sections.js';
+export { lineInfoFor, lineInfoAt, formatLineInfo } from './lineinfo.js';

@@ -10,7 +10,7 @@ import { bpftool, bpftoolJson, describeKernel, pinDir } from '../../test/support
 import { dumpRaw } from '../btf/index.js';
 import type { MapSpec } from '../maps/types.js';
 import { MapType, ProgType } from '../uapi/bpf.js';
-import { objectNameFromPath, parseObject, type ObjectSpec, type ProgramSpec } from './index.js';
+import { formatLineInfo, lineInfoFor, objectNameFromPath, parseObject, type ObjectSpec, type ProgramSpec } from './index.js';
 
 const dir = new URL('../../testdata/loader/', import.meta.url);
 
@@ -86,12 +86,15 @@ for (const file of ['xdp_counter.o', 'multi.o', 'multi.v4.o']) {
     let pins: ReturnType<typeof pinDir>;
     let spec: ObjectSpec;
     let loaded = false;
+    const logs = new Map<string, string>();
     beforeAll(() => {
       pins = pinDir('loader');
       spec = parseObject(new Uint8Array(readFileSync(new URL(file, dir))), { name: objectNameFromPath(file) });
       const path = new URL(file, dir).pathname;
-      const r = bpftool(['prog', 'loadall', path, `${pins.path}/progs`, 'pinmaps', `${pins.path}/maps`]);
+      const r = bpftool(['-d', 'prog', 'loadall', path, `${pins.path}/progs`, 'pinmaps', `${pins.path}/maps`]);
       if (r.status !== 0) throw new Error(`bpftool prog loadall ${file}: ${r.stderr}`);
+      // verifier logs, per program (libbpf prints them with -d)
+      for (const m of r.stderr.matchAll(/libbpf: prog '(\w+)': -- BEGIN PROG LOAD LOG --\n([\s\S]*?)-- END PROG LOAD LOG --/g)) logs.set(m[1]!, m[2]!);
       loaded = true;
     });
     afterAll(() => pins?.remove());
@@ -147,6 +150,28 @@ for (const file of ['xdp_counter.o', 'multi.o', 'multi.v4.o']) {
       const want = bpftool(['btf', 'dump', 'id', String(k.btf_id)]);
       expect(want.status).toBe(0);
       expect(dumpRaw(spec.btf!)).toBe(want.stdout);
+    });
+
+    it("source lines in the verifier's log are ours, at the same instructions", () => {
+      let checked = 0;
+      for (const p of spec.programs) {
+        const log = logs.get(p.name);
+        expect(log, `verifier log of ${p.name}`).toBeDefined();
+        const lines = log!.split('\n');
+        // func#N @off: the subprogram layout
+        const funcs = lines.map((l) => /^func#(\d+) @(\d+)$/.exec(l)).filter((m) => m).map((m) => Number(m![2]));
+        expect(funcs, `${p.name} func#`).toEqual(p.funcInfo.map((f) => f.insnOff));
+        lines.forEach((l, i) => {
+          if (!l.startsWith('; ')) return;
+          const next = lines.slice(i + 1).find((x) => /^\d+: \(/.test(x));
+          if (!next) return;
+          const pc = Number(next.split(':')[0]);
+          const ours = lineInfoFor(p, pc);
+          expect(ours && formatLineInfo(ours), `${p.name} insn ${pc}`).toBe(l);
+          checked++;
+        });
+      }
+      expect(checked).toBeGreaterThan(10);
     });
 
     it('instructions after relocation (prog dump xlated)', () => {

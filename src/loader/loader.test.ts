@@ -376,3 +376,20 @@ describe('iproute2.o (struct bpf_elf_map)', () => {
     expect(prog(spec, 'tc_count').mapRefs).toEqual([expect.objectContaining({ kind: 'map', map: 'tc_stats' })]);
   });
 });
+
+describe('line info helpers', () => {
+  it('finds and formats the source line of an instruction as the verifier prints it', async () => {
+    const { lineInfoFor, lineInfoAt, formatLineInfo } = await import('./index.js');
+    const p = prog(parse('multi.o'), 'xdp_tail');
+    // subprogram add_one starts at slot 12 (see funcInfo); its first line is its signature
+    const add = p.funcInfo.find((f) => f.name === 'add_one')!.insnOff;
+    const l = lineInfoAt(p, add)!;
+    const src = readFileSync(new URL('multi.c', dir), 'utf8').split('\n');
+    const n = src.findIndex((s) => s.startsWith('static __attribute__((noinline)) int add_one')) + 1;
+    expect(formatLineInfo(l)).toBe(`; static __attribute__((noinline)) int add_one(int x) @ multi.c:${n}`);
+    expect(lineInfoFor(p, add + 1)!.insnOff).toBeGreaterThanOrEqual(add);
+    expect(lineInfoFor(p, -1)).toBeUndefined();
+    expect(formatLineInfo({ insnOff: 0, file: '/src/dir/prog.c', line: 12, col: 2, text: '\treturn ctx->data + 14 > ctx->data_end;' }))
+      .toBe('; return ctx->data + 14 > ctx->data_end; @ prog.c:12');
+  });
+});
