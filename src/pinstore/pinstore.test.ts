@@ -172,5 +172,7 @@ describe('pin store under concurrency and crashes', () => {
       expect(store.readMap(p).record.entries.length).toBe(3001);
     }
     expect(existsSync(join(work, '.kill-map.lock'))).toBe(false);
+    // Temporary files of killed writers are cleaned up by the next write.
+    expect(readdirSync(work).filter((f) => f.startsWith('.kill-map.tmp-'))).toEqual([]);
   });
 });

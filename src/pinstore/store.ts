@@ -10,7 +10,7 @@
 // Every write is atomic (temp file + fsync + rename); every read-modify-write runs under
 // the object's lock file (`.NAME.lock` beside it), so concurrent processes lose no update.
 
-import { existsSync, mkdirSync, realpathSync, unlinkSync, lstatSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, unlinkSync, lstatSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -130,7 +130,9 @@ export class PinStore {
 
   /** Overwrite a record; the caller holds the object's lock. */
   writeLocked(path: string, rec: PinRecord): void {
-    atomicWriteFile(this.canonical(path), encodeRecord(rec));
+    const p = this.canonical(path);
+    removeStaleTemps(p);
+    atomicWriteFile(p, encodeRecord(rec));
   }
 
   /**
@@ -265,6 +267,32 @@ export class PinStore {
   /** Decode bytes as a record (for tests and tools). */
   static decode(bytes: Uint8Array, path: string): PinRecord {
     return decodeRecord(bytes, path);
+  }
+}
+
+/**
+ * Temporary files of writers that died before their rename (`.NAME.tmp-PID-RAND`): never
+ * read, removed by the next writer holding the lock once their process is gone.
+ */
+export function removeStaleTemps(path: string): void {
+  const prefix = `.${basename(path)}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!n.startsWith(prefix)) continue;
+    const pid = Number(n.slice(prefix.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue; // alive: still writing
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPERM') continue;
+    }
+    try { unlinkSync(join(dirname(path), n)); } catch { /* raced */ }
   }
 }
 

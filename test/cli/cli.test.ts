@@ -3,6 +3,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tempEnv, tsbpf } from './helpers.js';
+import { readCapture } from '../../src/pcap/index.js';
 
 let env: NodeJS.ProcessEnv;
 let dir: string;
@@ -64,6 +65,16 @@ describe('tsbpf prog', () => {
     const d = await run(`-d prog run pinned ${dir}/pk data_in testdata/cli/frames/arp.bin`);
     expect(d.out).toMatch(/^Return value: 2, duration: \d+ns\n$/);
     expect(d.err).toMatch(/bpf_trace_printk: len 42 proto 0x806/);
+  });
+
+  it('pcap_out FILE.pcapng writes pcapng; a pcapng capture reads back as input', async () => {
+    const r = await run(`prog run pinned ${dir}/ft pcap_in examples/sample.pcap pcap_out ${dir}/out.pcapng`);
+    expect(r.rc).toBe(0);
+    const back = readCapture(`${dir}/out.pcapng`);
+    expect(back.format).toBe('pcapng');
+    expect(back.packets.length).toBe(320);
+    const again = JSON.parse((await run(`-j prog run pinned ${dir}/ft pcap_in ${dir}/out.pcapng`)).out);
+    expect(again).toMatchObject({ frames: 320, passed: 320 });
   });
 
   it('run errors: missing input file, bad arguments', async () => {

@@ -7,7 +7,7 @@ import { MapError, type BpfMap } from '../../maps/types.js';
 import { MapType } from '../../uapi/bpf.js';
 import { Errno, strerror } from '../../uapi/errno.js';
 import { PinStoreError, type PinnedMapRecord } from '../../pinstore/index.js';
-import { Args, hexBytes, isMapOfMaps, isMapOfProgs, isPerCpuMap, isPrefix, isQueueStack, mapTypeFromName, parseBytes, parseU32, roundUp8, selectCommand, fromHex } from '../args.js';
+import { Args, hexBytes, isMapOfMaps, isMapOfProgs, isPerCpuMap, isPrefix, isQueueStack, mapTypeFromName, parseBytes, parseU32, roundUp8, selectCommand } from '../args.js';
 import { CliError, type CliContext, type CliObject } from '../context.js';
 import { entryErrorPlain, entryPlain, mapMemlock, recordBtf, showMapHeaderJson, showMapJson, showMapPlain, writeBtfEntry, writeEntryJson, type MapShowExtra } from '../mapfmt.js';
 import { Output, withOutput } from '../output.js';
@@ -487,4 +487,3 @@ export const mapObject: CliObject = {
   run: runMap,
 };
 
-void fromHex;

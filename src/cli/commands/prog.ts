@@ -2,7 +2,7 @@
 // programs and maps), show/list, dump xlated, run (data_in/out, ctx_in/out, repeat), pin —
 // plus `run ... pcap_in FILE [pcap_out FILE]` and `trace` for offline work on captures.
 
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { progTypeBySection } from '../../loader/index.js';
 import type { BpfMap } from '../../maps/types.js';
@@ -14,13 +14,12 @@ import { PinStoreError, newUuid, sha256Hex, type PinnedMapRecord, type PinnedPro
 import type { Collection, LoadedProgram, TestRunResult } from '../../runtime/types.js';
 import { Args, isPrefix, parseUlong, selectCommand } from '../args.js';
 import { CliError, type CliContext, type CliObject } from '../context.js';
-import { btfKeyOf, loadObject, mapRecordFor, openObject, withInstance, type ParsedObject } from '../loaded.js';
+import { btfKeyOf, loadObject, mapRecordFor, openObject, withInstance } from '../loaded.js';
 import { pinAlias } from './map.js';
 import { Output, withOutput } from '../output.js';
 import { runPcap, summaryPlain, type PcapRunSummary } from '../pcaprun.js';
 import { showProgJson, showProgPlain, xlatedJson, xlatedListing, xlatedPlain, type ProgShowInfo } from '../progfmt.js';
 import { Session, type ProgRef } from '../session.js';
-import { parseBtf } from '../../btf/index.js';
 
 type Handler = (s: Session, o: Output, args: Args, cmd: string) => Promise<number | void> | number | void;
 
@@ -302,7 +301,6 @@ const doDump: Handler = async (s, o, args) => {
     else o.print(xlatedPlain(entries));
   });
 };
-void parseBtf;
 
 // ---- run --------------------------------------------------------------------------------------
 
@@ -533,5 +531,3 @@ export const progObject: CliObject = {
   run: runProg,
 };
 
-void existsSync;
-export type { ParsedObject };
