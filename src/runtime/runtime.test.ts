@@ -364,3 +364,15 @@ describe('the verifier as the load hook', async () => {
       .toThrow(expect.objectContaining({ errno: 13 }));
   });
 });
+
+describe('redirect targets', () => {
+  it('bpf_redirect_map through a devmap records the map, key and device', () => {
+    const c = obj('misc_rt');
+    c.maps.devs!.update(new Uint8Array(4), new Uint8Array([1, 0, 0, 0]));
+    const r = c.programs.misc!.run({ data: frame });
+    expect(r.redirect).toEqual({ map: c.maps.devs!.id, key: 0, flags: 2, ifindex: 1 });
+    const props = (k: number): bigint => new DataView(c.maps.props!.lookup(new Uint8Array([k, 0, 0, 0])).buffer).getBigInt64(0, true);
+    expect([props(9), props(10), props(11)]).toEqual([4n, 1n, 0n]);
+    expect(r.retval).toBe(0); // bpf_redirect with flags: XDP_ABORTED
+  });
+});

@@ -7,7 +7,7 @@ import type { Cpu } from '../../vm/cpu.js';
 import { envOf } from '../env.js';
 import { mapArg } from './maps.js';
 import type { HelperImpls } from './registry.js';
-import { memIn } from './util.js';
+import { hiBits, memIn } from './util.js';
 
 /** What the perf event array and ring buffer maps offer the program side. */
 interface PerfEventArray {
@@ -45,12 +45,13 @@ export const eventHelpers: HelperImpls = {
     const r = ringOf(cpu, BpfFunc.ringbuf_output);
     const size = cpu.u32(3);
     const data = memIn(cpu, BpfFunc.ringbuf_output, 2, size);
+    if (hiBits(cpu, 4)) return cpu.ret(-Errno.EINVAL);
     cpu.ret(r.outputAddr(data, size, cpu.num(4)));
   },
   [BpfFunc.ringbuf_reserve]: (cpu) => {
     const env = envOf(cpu);
     const r = ringOf(cpu, BpfFunc.ringbuf_reserve);
-    const a = r.reserveAddr(cpu.u32(2), cpu.num(3));
+    const a = hiBits(cpu, 3) || hiBits(cpu, 2) ? 0 : r.reserveAddr(cpu.u32(2), cpu.num(3));
     if (a) env.reserved.set(a, r);
     cpu.setPtr(0, a);
   },

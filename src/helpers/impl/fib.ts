@@ -7,7 +7,7 @@ import { Errno } from '../../uapi/errno.js';
 import type { Route } from '../../runtime/runtime.js';
 import { envOf } from '../env.js';
 import type { HelperImpls } from './registry.js';
-import { memOut } from './util.js';
+import { hiBits, memOut } from './util.js';
 
 export const FibResult = {
   SUCCESS: 0, BLACKHOLE: 1, UNREACHABLE: 2, PROHIBIT: 3, NOT_FWDED: 4, FWD_DISABLED: 5,
@@ -56,7 +56,7 @@ export const fibHelpers: HelperImpls = {
     const flags = cpu.num(4);
     const p = memOut(cpu, BpfFunc.fib_lookup, 2, plen);
     if (plen < SIZEOF_PARAMS) return cpu.ret(-Errno.EINVAL);
-    if (flags & ~ALL_FLAGS) return cpu.ret(-Errno.EINVAL);
+    if (hiBits(cpu, 4) || flags & ~ALL_FLAGS) return cpu.ret(-Errno.EINVAL);
     const dv = cpu.mem.dv;
     const u8 = cpu.mem.u8;
     const fam = u8[p]!;

@@ -10,7 +10,7 @@ import { envOf, type PacketState, type RunEnv } from '../env.js';
 import { syncPacket } from '../packet.js';
 import { csumAdd, csumFrom32to16, csumPartial, csumReplace4, csumReplaceByDiff, csumSub } from './csum.js';
 import type { HelperImpls } from './registry.js';
-import { memIn, memOut } from './util.js';
+import { hiBits, memIn, memOut } from './util.js';
 
 const ETH_HLEN = 14;
 const ETH_P_8021Q = 0x8100;
@@ -175,7 +175,7 @@ export const skbHelpers: HelperImpls = {
     const from = memIn(cpu, BpfFunc.skb_store_bytes, 3, len);
     const off = cpu.u32(2);
     const flags = cpu.num(5);
-    if (flags & ~(1 | 2 | 4)) return cpu.ret(-Errno.EINVAL);
+    if (hiBits(cpu, 5) || flags & ~(1 | 2 | 4)) return cpu.ret(-Errno.EINVAL);
     if (off > 0x7fffffff || off + len > p.end - p.data) return cpu.ret(-Errno.EFAULT);
     cpu.mem.u8.copyWithin(p.buf + p.data + off, from, from + len);
     if (flags & 2) setCtxU32(cpu, env, SKB.hash, 0);
@@ -185,7 +185,7 @@ export const skbHelpers: HelperImpls = {
   [BpfFunc.l3_csum_replace]: (cpu) => {
     const [env, p] = skbPkt(cpu, BpfFunc.l3_csum_replace);
     const off = cpu.u32(2), from = cpu.u32(3), to = cpu.u32(4), flags = cpu.num(5);
-    if (flags & ~0xf) return cpu.ret(-Errno.EINVAL);
+    if (hiBits(cpu, 5) || flags & ~0xf) return cpu.ret(-Errno.EINVAL);
     if (off > 0xffff || off & 1) return cpu.ret(-Errno.EFAULT);
     if (off + 2 > p.end - p.data) return cpu.ret(-Errno.EFAULT);
     const at = p.buf + p.data + off;
@@ -206,7 +206,7 @@ export const skbHelpers: HelperImpls = {
     const [env, p] = skbPkt(cpu, BpfFunc.l4_csum_replace);
     const off = cpu.u32(2), from = cpu.u32(3), to = cpu.u32(4), flags = cpu.num(5);
     // BPF_F_HDR_FIELD_MASK 0xf, PSEUDO_HDR 0x10, MARK_MANGLED_0 0x20, MARK_ENFORCE 0x40, IPV6 0x80
-    if (flags & ~(0xf | 0x10 | 0x20 | 0x40 | 0x80)) return cpu.ret(-Errno.EINVAL);
+    if (hiBits(cpu, 5) || flags & ~(0xf | 0x10 | 0x20 | 0x40 | 0x80)) return cpu.ret(-Errno.EINVAL);
     if (off > 0xffff || off & 1) return cpu.ret(-Errno.EFAULT);
     if (off + 2 > p.end - p.data) return cpu.ret(-Errno.EFAULT);
     const at = p.buf + p.data + off;

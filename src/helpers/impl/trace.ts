@@ -10,7 +10,7 @@ import type { Runtime } from '../../runtime/runtime.js';
 import { envOf } from '../env.js';
 import { bprintf, type FormatIo } from './format.js';
 import type { HelperImpls } from './registry.js';
-import { memIn, memOut } from './util.js';
+import { hiBits, memIn, memOut } from './util.js';
 
 const ADDR_HI_U = BigInt(ADDR_HI >>> 0);
 
@@ -110,7 +110,7 @@ function strtoull(cpu: Cpu, id: number): { r: number; value: bigint; neg: boolea
   const a = memIn(cpu, id, 1, len);
   const base = flags & 0x1f;
   if (base !== 0 && base !== 8 && base !== 10 && base !== 16) return fail(Errno.EINVAL);
-  if (flags & ~0x1f) return fail(Errno.EINVAL);
+  if (hiBits(cpu, 3) || flags & ~0x1f) return fail(Errno.EINVAL);
   const buf = cpu.mem.u8.subarray(a, a + len);
   let i = 0;
   while (i < len && (buf[i] === 0x20 || (buf[i]! >= 9 && buf[i]! <= 13))) i++;

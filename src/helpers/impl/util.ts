@@ -57,6 +57,11 @@ export function cString(cpu: Cpu, id: number, a: number, max: number): string | 
 
 export const enc = new TextEncoder();
 
+/** Register n has bits set above the low 32 (flags arguments: the kernel refuses unknown bits). */
+export function hiBits(cpu: Cpu, n: number): boolean {
+  return cpu.regs[n * 2 + 1] !== 0;
+}
+
 /** A RunError for a helper (helper name prefixed). */
 export function helperError(cpu: Cpu, id: number, what: string): Error {
   return bad(cpu, id, what);

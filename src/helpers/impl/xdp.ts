@@ -9,7 +9,7 @@ import { envOf, type PacketState } from '../env.js';
 import { syncPacket } from '../packet.js';
 import type { HelperImpls } from './registry.js';
 import { u32Key } from './scratch.js';
-import { memIn, memOut } from './util.js';
+import { hiBits, memIn, memOut } from './util.js';
 
 /** sizeof(struct xdp_frame): the start of the headroom is reserved for it. */
 export const XDP_FRAME_SIZE = 40;
@@ -114,7 +114,7 @@ export const xdpHelpers: HelperImpls = {
       env.redirect = { ifindex, flags: 0 };
       return cpu.ret(4); // XDP_REDIRECT
     }
-    if (flags & ~1) return cpu.ret(2); // TC_ACT_SHOT
+    if (hiBits(cpu, 2) || flags & ~1) return cpu.ret(2); // TC_ACT_SHOT
     env.redirect = { ifindex, flags };
     cpu.ret(7); // TC_ACT_REDIRECT
   },
@@ -125,13 +125,16 @@ export const xdpHelpers: HelperImpls = {
     const key = cpu.u32(2);
     const flags = cpu.num(3);
     // BPF_F_ACTION_MASK (3) | BPF_F_BROADCAST (8) | BPF_F_EXCLUDE_INGRESS (16)
-    if (flags & ~(3 | 8 | 16)) return cpu.ret(0);
+    if (hiBits(cpu, 3) || flags & ~(3 | 8 | 16)) return cpu.ret(0);
+    let ifindex: number | undefined;
     if ((flags & 8) === 0) {
-      const rm = m as unknown as { redirectTarget?(k: number): unknown };
-      const found = rm.redirectTarget ? rm.redirectTarget(key) !== undefined : m.lookupAddr(u32Key(env.runtime, key)) !== 0;
+      const rm = m as unknown as { redirectTarget?(k: number): { type: string; target: number } | undefined };
+      const t = rm.redirectTarget ? rm.redirectTarget(key) : undefined;
+      const found = rm.redirectTarget ? t !== undefined : m.lookupAddr(u32Key(env.runtime, key)) !== 0;
       if (!found) return cpu.ret(flags & 3);
+      if (t?.type === 'dev') ifindex = t.target;
     }
-    env.redirect = { map: m.id, key, flags };
+    env.redirect = { map: m.id, key, flags, ...(ifindex !== undefined ? { ifindex } : {}) };
     cpu.ret(4);
   },
 };
