@@ -97,7 +97,7 @@ export class ArrayMap extends MapBase {
     return i >= 0 && i < this.spec.maxEntries ? this.valueAddrAt(i, cpu) : 0;
   }
 
-  protected store(index: number, src: Uint8Array, off: number, flags: number, allCpus: boolean): number {
+  protected store(index: number, src: Uint8Array | null, off: number, flags: number, allCpus: boolean): number {
     const op = flags & ~BPF_F_LOCK;
     if (op > BPF_EXIST || (this.percpu && (flags & BPF_F_LOCK))) return -Errno.EINVAL;
     if (index >= this.spec.maxEntries) return -Errno.E2BIG;
@@ -115,8 +115,8 @@ export class ArrayMap extends MapBase {
 
   updateAddr(keyAddr: number, valueAddr: number, flags: number): number {
     const index = this.readIndex(keyAddr);
-    if (index < 0) return -Errno.EFAULT;
-    return this.store(index, this.readMem(valueAddr, this.spec.valueSize), 0, flags, false);
+    if (index < 0 || !this.inMem(valueAddr, this.spec.valueSize)) return -Errno.EFAULT;
+    return this.store(index, null, valueAddr, flags, false);
   }
 
   deleteAddr(_keyAddr: number): number {

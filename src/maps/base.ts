@@ -126,15 +126,31 @@ export abstract class MapBase implements BpfMap {
     this.pool.push(a);
   }
 
-  /** Copy a value into memory at dst; the spin lock (if any) is never overwritten. */
-  protected storeValue(dst: number, src: Uint8Array, srcOff: number, len: number): void {
-    const u8 = this.rt.mem.u8;
+  /**
+   * Copy a value into memory at dst; the spin lock (if any) is never overwritten. `src` null
+   * means the linear memory itself (a program's value pointer): no temporary arrays.
+   */
+  protected storeValue(dst: number, src: Uint8Array | null, srcOff: number, len: number): void {
     const lo = this.lockOff;
     if (lo < 0 || lo >= len) {
-      u8.set(src.subarray(srcOff, srcOff + len), dst);
+      this.copyIn(dst, src, srcOff, len);
     } else {
-      u8.set(src.subarray(srcOff, srcOff + lo), dst);
-      u8.set(src.subarray(srcOff + lo + 4, srcOff + len), dst + lo + 4);
+      this.copyIn(dst, src, srcOff, lo);
+      this.copyIn(dst + lo + 4, src, srcOff + lo + 4, len - lo - 4);
+    }
+  }
+
+  /** Copy len bytes from src (null: the linear memory) into the memory at dst. */
+  protected copyIn(dst: number, src: Uint8Array | null, srcOff: number, len: number): void {
+    const u8 = this.rt.mem.u8;
+    if (len <= 0) return;
+    if (src === null) {
+      if (len <= 16) for (let i = 0; i < len; i++) u8[dst + i] = u8[srcOff + i]!;
+      else u8.copyWithin(dst, srcOff, srcOff + len);
+    } else if (len <= 16) {
+      for (let i = 0; i < len; i++) u8[dst + i] = src[srcOff + i] ?? 0;
+    } else {
+      u8.set(src.subarray(srcOff, srcOff + len), dst);
     }
   }
 

@@ -87,7 +87,7 @@ export class DevMapHash extends HashMap {
         stored.set(u32Key(prog), 4);
       }
     }
-    return this.upsert(key, stored, 0, BPF_ANY, true);
+    return this.upsert(key, 0, stored, 0, BPF_ANY, true);
   }
 }
 

@@ -143,11 +143,16 @@ export class HashMap extends MapBase {
     if (e.node) this.lruLists!.release(e.node);
   }
 
-  private newEntry(key: Uint8Array, hash: number): HashEntry | undefined {
+  /** The linear memory when src is null (resolved at each use: allocations may replace it). */
+  private res(src: Uint8Array | null): Uint8Array {
+    return src ?? this.rt.mem.u8;
+  }
+
+  private newEntry(key: Uint8Array | null, kOff: number, hash: number): HashEntry | undefined {
     const addr = this.allocElem(this.elemSize);
     if (!addr) return undefined;
     const e: HashEntry = { addr, hash };
-    this.rt.mem.u8.set(key, addr);
+    this.copyIn(addr, key, kOff, this.spec.keySize);
     if (this.lru) {
       const n = newLruNode() as LruEntryNode;
       n.entry = e;
@@ -157,14 +162,14 @@ export class HashMap extends MapBase {
   }
 
   /** htab_lru_map_update_elem / __htab_lru_percpu_map_update_elem. */
-  private lruUpsert(key: Uint8Array, src: Uint8Array, vOff: number, flags: number, allCpus: boolean): number {
+  private lruUpsert(key: Uint8Array | null, kOff: number, src: Uint8Array | null, vOff: number, flags: number, allCpus: boolean): number {
     if (flags > BPF_EXIST) return -Errno.EINVAL;
     const lru = this.lruLists!;
     const cpu = this.cpu();
-    const hash = this.hashOf(key, 0);
+    const hash = this.hashOf(this.res(key), kOff);
     const popped = !(this.percpu && flags === BPF_EXIST);
     if (popped && !lru.pop(cpu)) return -Errno.ENOMEM; // may evict (even this key)
-    const old = this.find(key, 0, hash);
+    const old = this.find(this.res(key), kOff, hash);
     const fail = (errno: number): number => { if (popped) lru.unpop(cpu); return -errno; };
     if (old && flags === BPF_NOEXIST) return fail(Errno.EEXIST);
     if (!old && flags === BPF_EXIST) return fail(Errno.ENOENT);
@@ -174,7 +179,7 @@ export class HashMap extends MapBase {
       if (popped) lru.unpop(cpu);
       return 0;
     }
-    const e = this.newEntry(key, hash);
+    const e = this.newEntry(key, kOff, hash);
     if (!e) return fail(Errno.ENOMEM);
     if (this.percpu) this.writePercpu(e, src, vOff, allCpus);
     else this.storeValue(e.addr + this.valOff, src, vOff, this.spec.valueSize);
@@ -200,13 +205,13 @@ export class HashMap extends MapBase {
   }
 
   /** Insert or update; value from src[vOff..] (all CPUs when allCpus). 0 or -errno. */
-  protected upsert(key: Uint8Array, src: Uint8Array, vOff: number, flags: number, allCpus: boolean): number {
-    if (this.lru) return this.lruUpsert(key, src, vOff, flags, allCpus);
+  protected upsert(key: Uint8Array | null, kOff: number, src: Uint8Array | null, vOff: number, flags: number, allCpus: boolean): number {
+    if (this.lru) return this.lruUpsert(key, kOff, src, vOff, flags, allCpus);
     const op = flags & ~BPF_F_LOCK;
     if (op > BPF_EXIST || (this.percpu && (flags & BPF_F_LOCK))) return -Errno.EINVAL;
     if ((flags & BPF_F_LOCK) && this.lockOff < 0) return -Errno.EINVAL;
-    const hash = this.hashOf(key, 0);
-    const old = this.find(key, 0, hash);
+    const hash = this.hashOf(this.res(key), kOff);
+    const old = this.find(this.res(key), kOff, hash);
     if (old && op === BPF_NOEXIST) return -Errno.EEXIST;
     if (!old && op === BPF_EXIST) return -Errno.ENOENT;
     const vs = this.spec.valueSize;
@@ -222,7 +227,7 @@ export class HashMap extends MapBase {
       return 0;
     }
     if (this.count >= this.spec.maxEntries) return -Errno.E2BIG;
-    const e = this.newEntry(key, hash);
+    const e = this.newEntry(key, kOff, hash);
     if (!e) return -Errno.ENOMEM;
     if (this.percpu) this.writePercpu(e, src, vOff, allCpus);
     else this.storeValue(e.addr + this.valOff, src, vOff, vs);
@@ -231,7 +236,7 @@ export class HashMap extends MapBase {
     return 0;
   }
 
-  private writePercpu(e: HashEntry, src: Uint8Array, vOff: number, allCpus: boolean): void {
+  private writePercpu(e: HashEntry, src: Uint8Array | null, vOff: number, allCpus: boolean): void {
     const vs = this.spec.valueSize;
     if (allCpus) {
       // user space: each CPU's value rounded up to 8 bytes, padding included
@@ -310,7 +315,7 @@ export class HashMap extends MapBase {
       const [k, v] = s.entries[i]!;
       const key = unb64(k);
       const value = unb64(v);
-      const e = this.newEntry(key, this.hashOf(key, 0));
+      const e = this.newEntry(key, 0, this.hashOf(key, 0));
       if (!e) throw new MapError(Errno.ENOMEM, 'restore');
       if (this.percpu) this.writePercpu(e, value, 0, true);
       else this.storeValue(e.addr + this.valOff, value, 0, this.spec.valueSize);
@@ -349,9 +354,8 @@ export class HashMap extends MapBase {
   }
 
   updateAddr(keyAddr: number, valueAddr: number, flags: number): number {
-    const key = this.readMem(keyAddr, this.spec.keySize);
-    const value = this.readMem(valueAddr, this.spec.valueSize);
-    return this.upsert(key, value, 0, flags, false);
+    if (!this.inMem(keyAddr, this.spec.keySize) || !this.inMem(valueAddr, this.spec.valueSize)) return -Errno.EFAULT;
+    return this.upsert(null, keyAddr, null, valueAddr, flags, false);
   }
 
   deleteAddr(keyAddr: number): number {
@@ -433,7 +437,7 @@ export class HashMap extends MapBase {
   }
 
   protected userUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
-    return this.upsert(key, value, 0, flags, true);
+    return this.upsert(key, 0, value, 0, flags, true);
   }
 
   protected userDelete(key: Uint8Array): number {
