@@ -206,3 +206,82 @@ describe('property: LPM_TRIE matches brute-force longest-prefix match', () => {
     }), { numRuns: 150 });
   });
 });
+
+describe('property: QUEUE / STACK behave like a bounded deque', () => {
+  type QOp = { op: 'push'; v: number; flags: number } | { op: 'pop' } | { op: 'peek' };
+  const qop: fc.Arbitrary<QOp> = fc.oneof(
+    fc.record({ op: fc.constant('push' as const), v: fc.nat(255), flags: fc.constantFrom(0, 0, 1, 2) }),
+    fc.record({ op: fc.constant('pop' as const) }),
+    fc.record({ op: fc.constant('peek' as const) }),
+  );
+  it('random operations', () => {
+    fc.assert(fc.property(fc.boolean(), fc.integer({ min: 1, max: 6 }), fc.array(qop, { maxLength: 60 }), (stack, cap, ops) => {
+      const rt = new Runtime({ ncpus: 1 });
+      const m = createMap(rt, spec(stack ? MapType.STACK : MapType.QUEUE, 0, 1, cap));
+      const model: number[] = []; // oldest first
+      const none = new Uint8Array(0);
+      for (const o of ops) {
+        if (o.op === 'push') {
+          let want = 'ok';
+          if (o.flags === 1) want = 'err:' + Errno.EINVAL;
+          else if (model.length >= cap && o.flags !== 2) want = 'err:' + Errno.E2BIG;
+          else { if (model.length >= cap) model.shift(); model.push(o.v); }
+          expect(res(() => m.update(none, Uint8Array.of(o.v), o.flags))).toBe(want);
+        } else {
+          const next = stack ? model.at(-1) : model[0];
+          const want = next === undefined ? 'err:' + Errno.ENOENT : `ok:${next}`;
+          if (o.op === 'pop') { expect(res(() => m.lookupAndDelete!(null))).toBe(want); if (next !== undefined) { if (stack) model.pop(); else model.shift(); } }
+          else expect(res(() => m.lookup(none))).toBe(want);
+        }
+      }
+    }), { numRuns: 150 });
+  });
+});
+
+describe('property: BLOOM_FILTER has no false negatives', () => {
+  it('every pushed value tests positive', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 0, max: 15 }), fc.constantFrom(1, 3, 4, 8, 13), fc.array(fc.nat(), { maxLength: 80 }),
+      (entries, k, vs, values) => {
+        const rt = new Runtime({ ncpus: 1 });
+        const m = createMap(rt, { ...spec(MapType.BLOOM_FILTER, 0, vs, entries), mapExtra: BigInt(k) });
+        const bytes = (x: number): Uint8Array => Uint8Array.from({ length: vs }, (_, i) => (x >>> ((i % 4) * 8)) & 0xff);
+        for (const x of values) m.update(new Uint8Array(0), bytes(x));
+        for (const x of values) expect(res(() => m.lookup(bytes(x)))).toBe('ok:' + [...bytes(x)].join(','));
+      }), { numRuns: 100 });
+  });
+});
+
+describe('property: PERCPU_ARRAY / PERCPU_HASH keep each CPU apart', () => {
+  it('program updates on one CPU change only that CPU; user updates set all', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.array(fc.record({ cpu: fc.nat(3), k: fc.nat(3), v: fc.nat(255), user: fc.boolean() }), { maxLength: 40 }),
+      (ncpus, hash, ops) => {
+        const rt = new Runtime({ ncpus });
+        const m = createMap(rt, spec(hash ? MapType.PERCPU_HASH : MapType.PERCPU_ARRAY, 4, 2, 4));
+        const model = new Map<number, number[]>();
+        const kaddr = rt.mem.alloc(4, { kind: 'scratch' }), vaddr = rt.mem.alloc(2, { kind: 'scratch' });
+        for (const o of ops) {
+          const cpu = o.cpu % ncpus;
+          if (o.user) {
+            const v = new Uint8Array(8 * ncpus);
+            for (let c = 0; c < ncpus; c++) v[c * 8] = (o.v + c) & 0xff;
+            m.update(keyBytes(o.k, 4), v);
+            model.set(o.k, Array.from({ length: ncpus }, (_, c) => (o.v + c) & 0xff));
+          } else {
+            rt.currentCpu = cpu;
+            rt.mem.write(kaddr, keyBytes(o.k, 4));
+            rt.mem.write(vaddr, Uint8Array.of(o.v, 0));
+            expect(m.updateAddr(kaddr, vaddr, 0)).toBe(0);
+            const cur = model.get(o.k) ?? Array.from({ length: ncpus }, () => 0);
+            cur[cpu] = o.v;
+            model.set(o.k, cur);
+          }
+        }
+        for (let k = 0; k < 4; k++) {
+          const want = model.get(k);
+          const got = res(() => m.lookup(keyBytes(k, 4)));
+          if (!want) expect(got).toBe(hash ? 'err:' + Errno.ENOENT : 'ok:' + new Array(8 * ncpus).fill(0).join(','));
+          else expect(got.slice(3).split(',').map(Number).filter((_, i) => i % 8 === 0)).toEqual(want);
+        }
+      }), { numRuns: 120 });
+  });
+});
