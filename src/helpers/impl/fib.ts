@@ -53,10 +53,10 @@ export const fibHelpers: HelperImpls = {
   [BpfFunc.fib_lookup]: (cpu) => {
     const rt = envOf(cpu).runtime;
     const plen = cpu.u32(3);
-    const flags = cpu.num(4);
+    const flags = cpu.u32(4);
     const p = memOut(cpu, BpfFunc.fib_lookup, 2, plen);
     if (plen < SIZEOF_PARAMS) return cpu.ret(-Errno.EINVAL);
-    if (hiBits(cpu, 4) || flags & ~ALL_FLAGS) return cpu.ret(-Errno.EINVAL);
+    if (flags & ~ALL_FLAGS) return cpu.ret(-Errno.EINVAL); // flags is a u32 in the kernel: high bits are dropped
     const dv = cpu.mem.dv;
     const u8 = cpu.mem.u8;
     const fam = u8[p]!;
