@@ -203,3 +203,10 @@ describeKernel('snprintf / printk formats against the kernel', () => {
 describeKernel('machine-dependent helpers (as properties) against the kernel', () => {
   differential('misc_rt', [{ prog: 'misc', data: udpFrame }, { prog: 'misc', data: tcpFrame, repeat: 3 }], ['props']);
 });
+
+describeKernel('ctx through subprograms and spills against the kernel', () => {
+  differential('sub_rt', [
+    ...[udpFrame, tcpFrame, arpish].map((data) => ({ prog: 'sub_len', data })),
+    ...[udpFrame, v6Frame].map((data) => ({ prog: 'sub_tc', data, ctx: skbCtx({}) })),
+  ], []);
+});
