@@ -376,3 +376,33 @@ describe('redirect targets', () => {
     expect(r.retval).toBe(0); // bpf_redirect with flags: XDP_ABORTED
   });
 });
+
+describe('events reach user space', () => {
+  it('ring buffer records and perf event samples', () => {
+    const h = obj('helpers_rt');
+    h.programs.h_ringbuf!.run({ data: frame });
+    const recs = (h.maps.rb as unknown as { consume(): Array<{ data: Uint8Array }> }).consume();
+    expect(recs.map((r) => hex(r.data))).toEqual(['efcdab0000000000', '01000000000000000200000000000000']);
+    const rt = new Runtime({ ncpus: 4 });
+    rt.currentCpu = 0;
+    const m = obj('misc_rt', rt);
+    m.maps.events!.update(new Uint8Array(4), new Uint8Array([9, 0, 0, 0])); // a perf event fd stand-in on CPU 0
+    m.programs.misc!.run({ data: frame });
+    const props = (k: number): bigint => new DataView(m.maps.props!.lookup(new Uint8Array([k, 0, 0, 0])).buffer).getBigInt64(0, true);
+    expect([props(6), props(7), props(8)]).toEqual([0n, -7n, -22n]);
+    const ev = (m.maps.events as unknown as { readEvents(): Array<{ index: number; cpu: number; data: Uint8Array }> }).readEvents();
+    expect(ev).toHaveLength(1);
+    expect(ev[0]).toMatchObject({ index: 0, cpu: 0 });
+    expect(hex(ev[0]!.data)).toBe('0700000000000000');
+  });
+  it('runs on the CPU asked for with BPF_F_TEST_RUN_ON_CPU', () => {
+    const rt = new Runtime({ ncpus: 4 });
+    const m = obj('misc_rt', rt);
+    m.maps.events!.update(new Uint8Array([2, 0, 0, 0]), new Uint8Array([9, 0, 0, 0]));
+    expect(() => m.programs.misc!.run({ data: frame, cpu: 2, flags: 1 })).toThrow(TestRunError); // XDP takes no flags
+    const t = obj('tracing_rt', rt);
+    expect(t.programs.rtp!.run({ ctx: new Uint8Array(16), cpu: 3, flags: 1 }).retval).toBe(0);
+    expect(() => t.programs.rtp!.run({ ctx: new Uint8Array(16), cpu: 9, flags: 1 })).toThrow(expect.objectContaining({ errno: 6 }));
+    expect(() => t.programs.rtp!.run({ ctx: new Uint8Array(16), cpu: 1 })).toThrow(expect.objectContaining({ errno: 22 }));
+  });
+});
