@@ -142,6 +142,11 @@ describeKernel('test-run: XDP against the kernel', () => {
     { prog: 'xdp_pass', data: udpFrame, ctx: xdpCtx(2, udpFrame.length) },
     { prog: 'xdp_pass', data: new Uint8Array(4000).fill(0xab) },
     { prog: 'xdp_fields', data: new Uint8Array(5000).fill(0xcd) },
+    { prog: 'xdp_tail', data: new Uint8Array(5000).fill(0xcd) },
+    { prog: 'xdp_head', data: new Uint8Array(5000).fill(0xcd) },
+    { prog: 'xdp_bytes', data: new Uint8Array(5000).fill(0xcd) },
+    { prog: 'xdp_tail', data: new Uint8Array(3520).fill(0xcd) },
+    { prog: 'xdp_tail', data: new Uint8Array(3530).fill(0xcd) },
   ], ['proto_cnt']);
 });
 
