@@ -20,7 +20,7 @@ import { jhash, roundupPow2 } from './jhash.js';
 import { MapError, type MapSpec } from './types.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST } from './validate.js';
 import { b64, unb64 } from './b64.js';
-import { KernelLru, newLruNode, type LruNode } from './lru.js';
+import { KernelLru, newLruNode, type LruNode, type LruState } from './lru.js';
 import { F_NO_COMMON_LRU } from './validate.js';
 
 export interface HashEntry {
@@ -303,13 +303,13 @@ export class HashMap extends MapBase {
   override exportState(): unknown {
     const list = [...this.elements()];
     const index = new Map(list.map((e, i) => [e, i]));
-    // LRU: element indices from the first to evict to the last (best effort: lists flattened)
-    const lru = this.lruLists ? this.lruLists.order().reverse().map((n) => index.get((n as LruEntryNode).entry)!) : undefined;
+    // LRU: the complete list state (which element is evicted next survives a restore)
+    const lru = this.lruLists ? this.lruLists.exportState((n) => index.get((n as LruEntryNode).entry)!) : undefined;
     return { entries: list.map((e) => [b64(this.keyOf(e)), b64(this.valueBytes(e))]), lru };
   }
 
   override importState(state: unknown): void {
-    const s = state as { entries: Array<[string, string]>; lru?: number[] };
+    const s = state as { entries: Array<[string, string]>; lru?: LruState };
     const made: HashEntry[] = [];
     for (let i = s.entries.length - 1; i >= 0; i--) {
       const [k, v] = s.entries[i]!;
@@ -324,11 +324,8 @@ export class HashMap extends MapBase {
       made[i] = e;
     }
     if (this.lruLists) {
-      const order = s.lru && s.lru.length === made.length ? s.lru : made.map((_, i) => i);
-      for (const i of order) {
-        const e = made[i];
-        if (!e || !this.lruLists.pop(0)) throw new MapError(Errno.EINVAL, 'restore', 'map restore: LRU state does not fit');
-        this.lruLists.attach(e.node!, 0);
+      if (!s.lru || !this.lruLists.importState(s.lru, (i) => made[i]?.node) || made.some((e) => e.node!.lruLink.next === e.node!.lruLink)) {
+        throw new MapError(Errno.EINVAL, 'restore', 'map restore: bad LRU state');
       }
     }
   }

@@ -53,6 +53,19 @@ export interface LruNode {
   lruCpu: number;
 }
 
+interface LruListState {
+  active: Array<[number, number, number]>;
+  inactive: Array<[number, number, number]>;
+  free: number;
+  nir: number;
+}
+
+/** Serialisable LRU state: lists of [element index, ref bit, cpu]. */
+export interface LruState {
+  lists: LruListState[];
+  locals: Array<{ free: number; pending: Array<[number, number, number]>; nextSteal: number }>;
+}
+
 export function newLruNode(): LruNode {
   const n = { lruType: T.FREE, lruRef: 0, lruCpu: 0 } as LruNode;
   n.lruLink = new Link<LruNode>(n);
@@ -303,6 +316,55 @@ export class KernelLru {
   /** bpf_lru_node_set_ref. */
   ref(n: LruNode): void {
     n.lruRef = 1;
+  }
+
+  /** The complete list state, elements named by `indexOf` (snapshots). */
+  exportState(indexOf: (n: LruNode) => number): LruState {
+    const walk = (h: Link<LruNode>): Array<[number, number, number]> => {
+      const out: Array<[number, number, number]> = [];
+      for (let c = h.next; c !== h; c = c.next) out.push([indexOf(c.item!), c.item!.lruRef, c.item!.lruCpu]);
+      return out;
+    };
+    const list = (l: LruList): LruListState => ({
+      active: walk(l.active), inactive: walk(l.inactive), free: l.free,
+      nir: l.nextInactiveRotation === l.inactive ? -1 : indexOf(l.nextInactiveRotation.item!),
+    });
+    return {
+      lists: this.percpu ? this.lists.map(list) : [list(this.common)],
+      locals: this.locals.map((loc) => ({ free: loc.free, pending: walk(loc.pending), nextSteal: loc.nextSteal })),
+    };
+  }
+
+  /** Restore exportState's result; `nodeOf(i)` gives the node of element i. False when it does not fit this map. */
+  importState(s: LruState, nodeOf: (i: number) => LruNode | undefined): boolean {
+    const lists = this.percpu ? this.lists : [this.common];
+    if (!s || !Array.isArray(s.lists) || s.lists.length !== lists.length || !Array.isArray(s.locals) || s.locals.length !== this.locals.length) return false;
+    const fill = (h: Link<LruNode>, items: Array<[number, number, number]>, type: number): boolean => {
+      for (const [i, ref, cpu] of items) {
+        const n = nodeOf(i);
+        if (!n || n.lruLink.next !== n.lruLink) return false; // unknown or already placed
+        n.lruRef = ref ? 1 : 0;
+        n.lruCpu = cpu;
+        n.lruType = type;
+        listDel(n.lruLink);
+        n.lruLink.prev = h.prev; n.lruLink.next = h; h.prev.next = n.lruLink; h.prev = n.lruLink; // add at the tail: keeps the order
+      }
+      return true;
+    };
+    for (let i = 0; i < lists.length; i++) {
+      const l = lists[i]!, st = s.lists[i]!;
+      if (!fill(l.active, st.active, T.ACTIVE) || !fill(l.inactive, st.inactive, T.INACTIVE)) return false;
+      l.counts = [st.active.length, st.inactive.length];
+      l.free = st.free;
+      l.nextInactiveRotation = st.nir < 0 ? l.inactive : nodeOf(st.nir)?.lruLink ?? l.inactive;
+    }
+    for (let c = 0; c < this.locals.length; c++) {
+      const loc = this.locals[c]!, st = s.locals[c]!;
+      if (!fill(loc.pending, st.pending, T.LOCAL_PENDING)) return false;
+      loc.free = st.free;
+      loc.nextSteal = st.nextSteal;
+    }
+    return true;
   }
 
   /** Elements from the most to the least likely to be kept (for snapshots): a best-effort order. */

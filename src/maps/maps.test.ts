@@ -521,6 +521,30 @@ describe('snapshot / restore', () => {
     expect(fresh.id).toBeGreaterThan(Math.max(...[...rt2.maps()].filter((m) => m !== fresh).map((m) => m.id)));
   });
 
+  it('LRU maps continue exactly as the original after a restore (list state kept)', () => {
+    for (const [type, flags, ncpus] of [[MapType.LRU_HASH, 0, 2], [MapType.LRU_HASH, 2, 3], [MapType.LRU_PERCPU_HASH, 0, 2]] as const) {
+      const rt = new Runtime({ ncpus });
+      const a = createMap(rt, spec(type, 4, 4, 12, flags)) as HashMap;
+      const vlen = a.userValueSize();
+      const ka = place(rt, u32(0));
+      const step = (m: HashMap, i: number): string => {
+        rt.currentCpu = i % ncpus;
+        const k = (i * 7) % 29;
+        if (i % 5 === 0) { rt.mem.dv.setUint32(ka, k, true); return String(m.lookupAddr(ka) !== 0); }
+        try { m.update(u32(k), new Uint8Array(vlen).fill(i & 0xff), i % 11 === 0 ? 2 : 0); return 'ok'; } catch (e) { return String((e as MapError).errno); }
+      };
+      for (let i = 0; i < 40; i++) step(a, i);
+      const rt2 = new Runtime({ ncpus });
+      const b = restoreMap(rt2, snapshotMap(a)) as HashMap;
+      const ra: string[] = [], rb: string[] = [];
+      for (let i = 40; i < 120; i++) { ra.push(step(a, i)); }
+      // same steps on the restored map (its runtime's CPU)
+      for (let i = 40; i < 120; i++) { rt2.currentCpu = i % ncpus; const k = (i * 7) % 29; if (i % 5 === 0) { const kb = place(rt2, u32(k)); rb.push(String(b.lookupAddr(kb) !== 0)); } else { try { b.update(u32(k), new Uint8Array(vlen).fill(i & 0xff), i % 11 === 0 ? 2 : 0); rb.push('ok'); } catch (e) { rb.push(String((e as MapError).errno)); } } }
+      expect(rb).toEqual(ra);
+      expect(dump(b)).toEqual(dump(a));
+    }
+  });
+
   it('corrupt snapshots are typed errors', () => {
     const rt = new Runtime({ ncpus: 1 });
     const good = snapshotMap(createMap(rt, spec(MapType.HASH, 4, 4, 2)));
