@@ -406,3 +406,31 @@ describe('events reach user space', () => {
     expect(() => t.programs.rtp!.run({ ctx: new Uint8Array(16), cpu: 1 })).toThrow(expect.objectContaining({ errno: 22 }));
   });
 });
+
+describe('loading accepts exactly the ctx accesses the kernel accepts (kernel-ctx.json)', () => {
+  interface Case { type: number; attach: number; reads: Record<string, string>; writes: Record<string, string> }
+  const k = JSON.parse(readFileSync(new URL('../../testdata/runtime/kernel-ctx.json', import.meta.url), 'utf8')) as { cases: Record<string, Case> };
+  const LDX: Record<number, number> = { 1: Op.LDX_B, 2: Op.LDX_H, 4: Op.LDX_W, 8: Op.LDX_DW };
+  const STX: Record<number, number> = { 1: Op.STX_B, 2: Op.STX_H, 4: Op.STX_W, 8: Op.STX_DW };
+  for (const name of ['xdp', 'socket_filter', 'sched_cls', 'cgroup_skb_egress', 'kprobe', 'raw_tracepoint']) {
+    it(name, () => {
+      const c = k.cases[name]!;
+      const rt = new Runtime();
+      const diffs: string[] = [];
+      const ok = (insns: Insn[]): boolean => {
+        try { loadProgram(rt, spec(c.type, insns, 'GPL', c.attach)).close(); return true; } catch (e) {
+          if (!(e instanceof ProgLoadError)) throw e;
+          return false;
+        }
+      };
+      for (const size of [1, 2, 4, 8]) {
+        for (let off = 0; off < 200; off++) {
+          const key = `${off}:${size}`;
+          if (ok([I(LDX[size]!, 0, 1, off, 0), MOV0(0), EXIT()]) !== key in c.reads) diffs.push(`read ${key}`);
+          if (ok([MOV0(0), I(STX[size]!, 1, 0, off, 0), EXIT()]) !== key in c.writes) diffs.push(`write ${key}`);
+        }
+      }
+      expect(diffs).toEqual([]);
+    });
+  }
+});
