@@ -79,9 +79,17 @@ export class ArrayMap extends MapBase {
     return { data: b64(this.rt.mem.u8.subarray(this.base, this.base + this.elemBytes * this.spec.maxEntries)) };
   }
 
-  override importState(state: unknown): void {
+  override importState(state: unknown, fromNcpus = this.rt.ncpus): void {
     const d = unb64((state as { data: string }).data);
-    this.rt.mem.u8.set(d.subarray(0, this.elemBytes * this.spec.maxEntries), this.base);
+    if (!this.percpu || fromNcpus === this.rt.ncpus) {
+      this.rt.mem.u8.set(d.subarray(0, this.elemBytes * this.spec.maxEntries), this.base);
+      return;
+    }
+    const fromBytes = this.stride * fromNcpus;
+    const keep = this.stride * Math.min(fromNcpus, this.rt.ncpus);
+    for (let i = 0; i < this.spec.maxEntries; i++) {
+      this.rt.mem.u8.set(d.subarray(i * fromBytes, i * fromBytes + keep), this.base + i * this.elemBytes);
+    }
   }
 
   // ---- program side ----------------------------------------------------------------------

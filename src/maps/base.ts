@@ -415,8 +415,22 @@ export abstract class MapBase implements BpfMap {
     return null;
   }
 
-  /** Restore contents exported by exportState, bypassing update checks (references may dangle). */
-  importState(_state: unknown): void {}
+  /**
+   * Restore contents exported by exportState, bypassing update checks (references may
+   * dangle). `fromNcpus`: the CPU count of the runtime the state comes from (per-CPU values
+   * are cut or zero-extended to this runtime's).
+   */
+  importState(_state: unknown, _fromNcpus?: number): void {}
+
+  /** A per-CPU user value of `from` CPUs resized to this runtime's CPU count. */
+  protected resizePercpu(v: Uint8Array, from: number): Uint8Array {
+    const n = this.rt.ncpus;
+    if (from === n) return v;
+    const stride = roundUp8(this.spec.valueSize);
+    const out = new Uint8Array(stride * n);
+    out.set(v.subarray(0, stride * Math.min(from, n)));
+    return out;
+  }
 
   /** Set the frozen flag without permission checks (restoring a snapshot). */
   setFrozen(frozen: boolean): void {

@@ -308,13 +308,13 @@ export class HashMap extends MapBase {
     return { entries: list.map((e) => [b64(this.keyOf(e)), b64(this.valueBytes(e))]), lru };
   }
 
-  override importState(state: unknown): void {
+  override importState(state: unknown, fromNcpus = this.rt.ncpus): void {
     const s = state as { entries: Array<[string, string]>; lru?: LruState };
     const made: HashEntry[] = [];
     for (let i = s.entries.length - 1; i >= 0; i--) {
       const [k, v] = s.entries[i]!;
       const key = unb64(k);
-      const value = unb64(v);
+      const value = this.percpu ? this.resizePercpu(unb64(v), fromNcpus) : unb64(v);
       const e = this.newEntry(key, 0, this.hashOf(key, 0));
       if (!e) throw new MapError(Errno.ENOMEM, 'restore');
       if (this.percpu) this.writePercpu(e, value, 0, true);
@@ -324,7 +324,13 @@ export class HashMap extends MapBase {
       made[i] = e;
     }
     if (this.lruLists) {
-      if (!s.lru || !this.lruLists.importState(s.lru, (i) => made[i]?.node) || made.some((e) => e.node!.lruLink.next === e.node!.lruLink)) {
+      if (fromNcpus !== this.rt.ncpus) {
+        // the lists are per CPU: with another CPU count, rebuild them (all elements as new on CPU 0)
+        for (let i = made.length - 1; i >= 0; i--) {
+          if (!this.lruLists.pop(0)) throw new MapError(Errno.EINVAL, 'restore', 'map restore: LRU state does not fit');
+          this.lruLists.attach(made[i]!.node!, 0);
+        }
+      } else if (!s.lru || !this.lruLists.importState(s.lru, (i) => made[i]?.node) || made.some((e) => e.node!.lruLink.next === e.node!.lruLink)) {
         throw new MapError(Errno.EINVAL, 'restore', 'map restore: bad LRU state');
       }
     }

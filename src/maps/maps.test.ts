@@ -545,6 +545,21 @@ describe('snapshot / restore', () => {
     }
   });
 
+  it('per-CPU maps restored in a runtime with another CPU count keep the common CPUs', () => {
+    const rt = new Runtime({ ncpus: 3 });
+    const h = createMap(rt, spec(MapType.PERCPU_HASH, 4, 4, 4));
+    const a = createMap(rt, spec(MapType.PERCPU_ARRAY, 4, 4, 2));
+    const l = createMap(rt, spec(MapType.LRU_PERCPU_HASH, 4, 4, 4));
+    const v = b(1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0);
+    for (const m of [h, a, l]) m.update(u32(1), v);
+    const rt2 = new Runtime({ ncpus: 2 });
+    const rt4 = new Runtime({ ncpus: 4 });
+    for (const m of [h, a, l]) {
+      expect([...restoreMap(rt2, snapshotMap(m)).lookup(u32(1))]).toEqual([...v.subarray(0, 16)]);
+      expect([...restoreMap(rt4, snapshotMap(m)).lookup(u32(1))]).toEqual([...v, 0, 0, 0, 0, 0, 0, 0, 0]);
+    }
+  });
+
   it('corrupt snapshots are typed errors', () => {
     const rt = new Runtime({ ncpus: 1 });
     const good = snapshotMap(createMap(rt, spec(MapType.HASH, 4, 4, 2)));

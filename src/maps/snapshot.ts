@@ -3,7 +3,7 @@
 // events), the frozen flag and the id, in a versioned format:
 //
 //   "TSBPFMAP" (8 bytes) | u32 LE format version (1) | UTF-8 JSON
-//     { id, frozen, spec: { name, type, keySize, valueSize, maxEntries, flags, numaNode?,
+//     { id, frozen, ncpus (of the runtime; per-CPU values adapt on restore), spec: { name, type, keySize, valueSize, maxEntries, flags, numaNode?,
 //       mapExtra? (decimal string), pinning?, innerMap? (same shape), btfKeyTypeId?,
 //       btfValueTypeId?, spinLockOffset? }, state: <type-specific> }
 //
@@ -73,7 +73,7 @@ function specFromJson(j: unknown, where = 'spec'): MapSpec {
 /** Serialise a map (spec, contents, frozen flag, id). */
 export function snapshotMap(map: BpfMap): Uint8Array {
   if (!(map instanceof MapBase)) throw new MapError(Errno.EINVAL, 'snapshot', 'snapshot: not a map created by src/maps');
-  const json = JSON.stringify({ id: map.id, frozen: map.frozen, spec: specToJson(map.spec), state: map.exportState() });
+  const json = JSON.stringify({ id: map.id, frozen: map.frozen, ncpus: map.rt.ncpus, spec: specToJson(map.spec), state: map.exportState() });
   const body = new TextEncoder().encode(json);
   const out = new Uint8Array(12 + body.length);
   out.set(new TextEncoder().encode(SNAPSHOT_MAGIC));
@@ -90,7 +90,7 @@ export interface RestoreOptions {
 }
 
 /** Parse a snapshot's header without creating anything. */
-export function readSnapshot(bytes: Uint8Array): { id: number; frozen: boolean; spec: MapSpec; state: unknown } {
+export function readSnapshot(bytes: Uint8Array): { id: number; frozen: boolean; ncpus?: number; spec: MapSpec; state: unknown } {
   if (!(bytes instanceof Uint8Array) || bytes.length < 12) bad('snapshot too short');
   if (new TextDecoder().decode(bytes.subarray(0, 8)) !== SNAPSHOT_MAGIC) bad('not a map snapshot (bad magic)');
   const version = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
@@ -101,10 +101,11 @@ export function readSnapshot(bytes: Uint8Array): { id: number; frozen: boolean; 
   } catch (e) {
     bad(`corrupt snapshot body: ${(e as Error).message}`);
   }
-  const o = j as { id?: unknown; frozen?: unknown; spec?: unknown; state?: unknown };
+  const o = j as { id?: unknown; frozen?: unknown; ncpus?: unknown; spec?: unknown; state?: unknown };
   if (!o || typeof o !== 'object') bad('snapshot body is not an object');
   if (typeof o.id !== 'number' || !Number.isInteger(o.id) || o.id < 1) bad('snapshot id is not a positive integer');
-  return { id: o.id, frozen: o.frozen === true, spec: specFromJson(o.spec), state: o.state };
+  const ncpus = typeof o.ncpus === 'number' && Number.isInteger(o.ncpus) && o.ncpus > 0 ? o.ncpus : undefined;
+  return { id: o.id, frozen: o.frozen === true, ...(ncpus ? { ncpus } : {}), spec: specFromJson(o.spec), state: o.state };
 }
 
 /** Re-create a map from a snapshot in `rt` (same id unless told otherwise). */
@@ -113,7 +114,7 @@ export function restoreMap(rt: Runtime, bytes: Uint8Array, opts: RestoreOptions 
   const id = opts.freshId ? undefined : (opts.id || snap.id);
   const m = createMapInternal(rt, snap.spec, { id }) as MapBase;
   try {
-    m.importState(snap.state);
+    m.importState(snap.state, snap.ncpus ?? rt.ncpus);
   } catch (e) {
     m.destroy();
     if (e instanceof MapError) throw e;
