@@ -162,6 +162,10 @@ describeKernel('test-run: tc against the kernel', () => {
     { prog: 'tc_fields', data: udpFrame, repeat: 3, ctx: skbCtx({ 8: 1 }) },
     { prog: 'tc_vlan', data: udpFrame, repeat: 2, ctx: skbCtx({}) },
     { prog: 'tc_ttl', data: udpFrame, repeat: 3 },
+    { prog: 'tc_tail', data: udpFrame, repeat: 3 },
+    { prog: 'tc_head', data: udpFrame, repeat: 3 },
+    { prog: 'tc_room', data: tcpFrame, repeat: 2 },
+    { prog: 'tc_port', data: udpFrame, repeat: 2 },
     { prog: 'tc_fields', data: shortFrame },
   ], [], { skipCtx: ['tc_hash'] }); // the kernel's flow hash is keyed with a boot-time random key
 });
@@ -197,6 +201,7 @@ describeKernel('more skb / xdp helpers and error paths against the kernel', () =
     ...['t_relative', 't_load_err', 't_csum_err', 't_vlan_pop', 't_shrink', 't_room_mac', 't_hash']
       .flatMap((prog) => [udpFrame, tcpFrame, v6Frame, arpish, vlanFrame].map((data) => ({ prog, data, ctx: skbCtx({}) }))),
     ...[udpFrame, tcpFrame, arpish].map((data) => ({ prog: 'x_bounds', data })),
+    ...['t_vlan_pop', 't_shrink', 't_room_mac'].map((prog) => ({ prog, data: vlanFrame, ctx: skbCtx({}), repeat: 3 })),
     { prog: 'x_head_max', data: udpFrame },
   ], [], { skipCtx: ['t_hash'] });
 });
