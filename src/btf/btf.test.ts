@@ -4,7 +4,7 @@ import { parseElf } from '../elf/index.js';
 import { BtfKind, CORE_RELO_KIND_NAMES, dumpC, dumpRaw, dumpRawJson, parseBtf, parseBtfExt } from './index.js';
 
 const dir = new URL('../../testdata/loader/', import.meta.url);
-const OBJECTS = ['xdp_counter', 'xdp_counter.bpfeb', 'multi', 'multi.v4', 'legacy', 'calls', 'sections', 'kconfig', 'ksyms', 'core'];
+const OBJECTS = ['xdp_counter', 'xdp_counter.bpfeb', 'multi', 'multi.v4', 'legacy', 'calls', 'sections', 'kconfig', 'ksyms', 'core', 'maptypes'];
 const btfOf = (o: string) => parseBtf(parseElf(new Uint8Array(readFileSync(new URL(`${o}.o`, dir)))).sectionBytes('.BTF'));
 const golden = (f: string) => readFileSync(new URL(`btf/${f}`, dir), 'utf8');
 

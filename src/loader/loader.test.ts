@@ -393,3 +393,22 @@ describe('line info helpers', () => {
       .toBe('; return ctx->data + 14 > ctx->data_end; @ prog.c:12');
   });
 });
+
+describe('maptypes.o (one map per type)', () => {
+  it('keeps BTF key/value ids only where the kernel keeps them', async () => {
+    const { MAP_TYPES_WITHOUT_BTF } = await import('./index.js');
+    const spec = parse('maptypes.o');
+    expect(spec.maps.length).toBe(20);
+    for (const m of spec.maps) {
+      const has = m.btfKeyTypeId !== undefined || m.btfValueTypeId !== undefined;
+      expect(has, m.name).toBe(!MAP_TYPES_WITHOUT_BTF.has(m.type));
+    }
+    const lpm = map(spec, 'm_lpm');
+    expect(lpm).toMatchObject({ type: MapType.LPM_TRIE, keySize: 8, valueSize: 4, flags: BPF_F_NO_PREALLOC });
+    expect(spec.btf!.type(lpm.btfKeyTypeId!).name).toBe('lpm_key');
+    expect(map(spec, 'm_stack_trace')).toMatchObject({ type: MapType.STACK_TRACE, keySize: 4, valueSize: 64 });
+    expect(map(spec, 'm_queue')).toMatchObject({ type: MapType.QUEUE, keySize: 0, valueSize: 8 });
+    expect(map(spec, 'm_bloom').btfKeyTypeId).toBeUndefined();
+    expect(map(spec, 'm_bloom').btfValueTypeId).toBeGreaterThan(0);
+  });
+});

@@ -763,6 +763,17 @@ export function kernelMapName(name: string): string {
   return name.slice(0, BPF_OBJ_NAME_LEN - 1);
 }
 
+/**
+ * Map types whose kernel implementation refuses BTF key/value types (map_check_no_btf):
+ * libbpf retries their creation without BTF, so the kernel (and bpftool's dumps) has
+ * none. Checked against the kernel in kernel.test.ts (maptypes.o).
+ */
+export const MAP_TYPES_WITHOUT_BTF: ReadonlySet<number> = new Set([
+  MapType.PROG_ARRAY, MapType.PERF_EVENT_ARRAY, MapType.CGROUP_ARRAY, MapType.ARRAY_OF_MAPS, MapType.HASH_OF_MAPS,
+  MapType.STACK_TRACE, MapType.DEVMAP, MapType.DEVMAP_HASH, MapType.CPUMAP, MapType.XSKMAP, MapType.SOCKMAP,
+  MapType.SOCKHASH, MapType.QUEUE, MapType.STACK, MapType.RINGBUF, MapType.USER_RINGBUF,
+]);
+
 function specFromDef(name: string, d: MapDef, btf: Btf): MapSpec {
   const spec: MapSpec = {
     name: kernelMapName(name),
@@ -775,9 +786,11 @@ function specFromDef(name: string, d: MapDef, btf: Btf): MapSpec {
   if (d.numaNode) spec.numaNode = d.numaNode;
   if (d.mapExtra) spec.mapExtra = d.mapExtra;
   if (d.pinning) spec.pinning = d.pinning;
-  if (d.keyTypeId) spec.btfKeyTypeId = d.keyTypeId;
-  if (d.valueTypeId) spec.btfValueTypeId = d.valueTypeId;
-  if (d.keyTypeId || d.valueTypeId) spec.btf = btf;
+  if (!MAP_TYPES_WITHOUT_BTF.has(d.type) && (d.keyTypeId || d.valueTypeId)) {
+    if (d.keyTypeId) spec.btfKeyTypeId = d.keyTypeId;
+    if (d.valueTypeId) spec.btfValueTypeId = d.valueTypeId;
+    spec.btf = btf;
+  }
   if (d.inner) spec.innerMap = specFromDef(`${name}.inner`, d.inner, btf);
   return spec;
 }

@@ -5,7 +5,7 @@ set -e
 cd "$(dirname "$0")"
 INC="-I/usr/include/$(uname -m)-linux-gnu"
 CFLAGS="-O2 -g -Wall -Wno-unused-function $INC"
-for src in xdp_counter multi legacy sections calls unknown kconfig ksyms core iproute2; do
+for src in xdp_counter multi legacy sections calls unknown kconfig ksyms core iproute2 maptypes; do
 	[ -f "$src.c" ] || continue
 	clang $CFLAGS -target bpf -c "$src.c" -o "$src.o"
 done
@@ -20,7 +20,7 @@ if command -v clang-19 >/dev/null 2>&1 && [ -f multi.c ]; then
 fi
 # golden outputs of the reference tools (bpftool v7.1, llvm-readelf-19) for the BTF and ELF tests
 mkdir -p btf elf
-for o in xdp_counter xdp_counter.bpfeb multi multi.v4 legacy calls sections kconfig ksyms core; do
+for o in xdp_counter xdp_counter.bpfeb multi multi.v4 legacy calls sections kconfig ksyms core maptypes; do
 	bpftool btf dump file $o.o > btf/$o.raw.txt
 	bpftool btf dump file $o.o format c > btf/$o.c.txt
 	bpftool -j btf dump file $o.o > btf/$o.raw.json
