@@ -27,7 +27,8 @@ function createExclusive(path: string, content: string): boolean {
     fd = openSync(path, C.O_WRONLY | C.O_CREAT | C.O_EXCL, 0o600);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new PinStoreError('PIN_LOCK', path, `cannot create lock file: ${(e as Error).message}`);
+    const errno = (e as NodeJS.ErrnoException).errno;
+    throw new PinStoreError('PIN_LOCK', path, `cannot create lock file: ${(e as Error).message}`, typeof errno === 'number' ? Math.abs(errno) : undefined);
   }
   try {
     writeSync(fd, content);

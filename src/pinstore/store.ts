@@ -18,6 +18,7 @@ import { atomicWriteFile, sidePath } from './fsutil.js';
 import { acquireLock, withLocks, type LockOptions } from './lock.js';
 import { decodeRecord, encodeRecord, readRecordFile, type PinnedMapRecord, type PinnedProgRecord, type PinRecord } from './format.js';
 import { PinStoreError } from './errors.js';
+import { strerror } from '../uapi/errno.js';
 
 export type ObjectKind = 'map' | 'prog';
 
@@ -41,6 +42,18 @@ export interface ListedObject<R> {
   id: number;
   path: string;
   record: R;
+}
+
+/** Run a file-system operation, turning Node's errors into PinStoreError (path, errno). */
+function io<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof PinStoreError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    const errno = typeof err.errno === 'number' ? Math.abs(err.errno) : 5;
+    throw new PinStoreError('PIN_IO', path, strerror(errno), errno);
+  }
 }
 
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -67,7 +80,7 @@ export class PinStore {
   }
 
   private ensureStateDir(): void {
-    mkdirSync(join(this.stateDir, 'objects'), { recursive: true, mode: 0o700 });
+    io(this.stateDir, () => mkdirSync(join(this.stateDir, 'objects'), { recursive: true, mode: 0o700 }));
   }
 
   /** Absolute path with the directory resolved through symlinks (the file itself may not exist). */
@@ -122,7 +135,7 @@ export class PinStore {
     const lock = acquireLock(sidePath(p, 'lock'), this.lockOptions);
     try {
       if (pathExists(p)) throw new PinStoreError('PIN_IO', p, 'File exists', 17);
-      atomicWriteFile(p, encodeRecord(rec));
+      io(p, () => atomicWriteFile(p, encodeRecord(rec)));
     } finally {
       lock.release();
     }
@@ -132,7 +145,7 @@ export class PinStore {
   writeLocked(path: string, rec: PinRecord): void {
     const p = this.canonical(path);
     removeStaleTemps(p);
-    atomicWriteFile(p, encodeRecord(rec));
+    io(p, () => atomicWriteFile(p, encodeRecord(rec)));
   }
 
   /**
@@ -196,7 +209,7 @@ export class PinStore {
       }
       const before = JSON.stringify(reg);
       const result = fn(reg);
-      if (JSON.stringify(reg) !== before) atomicWriteFile(path, encodeRecord(reg));
+      if (JSON.stringify(reg) !== before) io(path, () => atomicWriteFile(path, encodeRecord(reg)));
       return result;
     } finally {
       lock.release();
