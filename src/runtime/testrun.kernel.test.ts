@@ -220,3 +220,10 @@ describeKernel('ctx through subprograms and spills against the kernel', () => {
     ...[udpFrame, v6Frame].map((data) => ({ prog: 'sub_tc', data, ctx: skbCtx({}) })),
   ], []);
 });
+
+describeKernel('check_mtu against the kernel', () => {
+  differential('fib_rt', [
+    { prog: 'xdp_mtu', data: udpFrame }, { prog: 'xdp_mtu', data: new Uint8Array(3000) },
+    { prog: 'tc_mtu', data: udpFrame }, { prog: 'tc_mtu', data: tcpFrame },
+  ], []);
+});

@@ -44,3 +44,31 @@ int xdp_fwd(struct xdp_md *ctx)
 }
 
 char _license[] SEC("license") = "GPL";
+
+SEC("xdp")
+int xdp_mtu(struct xdp_md *ctx)
+{
+	__u32 mtu = 0;
+	long a = bpf_check_mtu(ctx, 0, &mtu, 0, 0);
+	__u32 m2 = 0;
+	long b = bpf_check_mtu(ctx, 0, &m2, 70000, 0);
+	__u32 m3 = 1500;
+	long c = bpf_check_mtu(ctx, 1, &m3, 0, 0);
+	__u32 m4 = 0;
+	long d = bpf_check_mtu(ctx, 12345, &m4, 0, 0);
+	__u32 m5 = 0;
+	long e = bpf_check_mtu(ctx, 0, &m5, 0, 1);
+	return (a & 0xf) | (b & 0xf) << 4 | (c & 0xf) << 8 | ((-d) & 0xff) << 12 | ((-e) & 0xff) << 20 | (mtu == 65536) << 28 | (m3 == 65536) << 29;
+}
+
+SEC("tc")
+int tc_mtu(struct __sk_buff *skb)
+{
+	__u32 mtu = 0;
+	long a = bpf_check_mtu(skb, 0, &mtu, 0, 0);
+	__u32 m2 = 0;
+	long b = bpf_check_mtu(skb, 0, &m2, 70000, 0);
+	__u32 m3 = 0;
+	long c = bpf_check_mtu(skb, 0, &m3, 0, 4);
+	return (a & 0xf) | (b & 0xf) << 4 | ((-c) & 0xff) << 8 | (mtu == 65536) << 28;
+}

@@ -49,7 +49,33 @@ export function fibLookupRoute(routes: readonly Route[], family: 'inet' | 'inet6
   return best;
 }
 
+/** BPF_MTU_CHK_RET_* */
+export const MtuResult = { SUCCESS: 0, FRAG_NEEDED: 1, SEGS_TOOBIG: 2 } as const;
+
 export const fibHelpers: HelperImpls = {
+  [BpfFunc.check_mtu]: (cpu) => {
+    const env = envOf(cpu);
+    const rt = env.runtime;
+    const p = env.pkt;
+    if (!p) throw cpu.helperFault('bpf_check_mtu needs a packet');
+    const mtuAddr = memOut(cpu, BpfFunc.check_mtu, 3, 4);
+    const ifindex = cpu.u32(2);
+    const lenDiff = cpu.regs[8]! | 0; // s32 len_diff
+    const flags = cpu.u64(5);
+    const xdp = p.kind === 'xdp';
+    // BPF_MTU_CHK_SEGS (1) only for skbs
+    if (xdp ? flags !== 0n : (flags & ~1n) !== 0n) return cpu.ret(-Errno.EINVAL);
+    const dev = ifindex === 0 ? rt.device(xdp ? cpu.mem.dv.getUint32(env.ctx + 12, true) || 1 : cpu.mem.dv.getUint32(env.ctx + 40, true) || 1) : rt.device(ifindex);
+    if (!dev) return cpu.ret(-Errno.ENODEV);
+    const dv = cpu.mem.dv;
+    const given = dv.getUint32(mtuAddr, true);
+    const cur = xdp ? p.end - p.data + p.frags.length : p.end - p.data;
+    const len = (given ? given : cur) + lenDiff;
+    const devLen = dev.mtu + 14;
+    dv.setUint32(mtuAddr, dev.mtu, true);
+    cpu.mem.markWritten(mtuAddr, 4);
+    cpu.ret(len > devLen ? MtuResult.FRAG_NEEDED : MtuResult.SUCCESS);
+  },
   [BpfFunc.fib_lookup]: (cpu) => {
     const rt = envOf(cpu).runtime;
     const plen = cpu.u32(3);
