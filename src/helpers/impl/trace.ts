@@ -61,8 +61,8 @@ function tracePrefix(rt: Runtime): string {
   const us = ns / 1000n;
   const sec = (us / 1000000n).toString();
   const frac = (us % 1000000n).toString().padStart(6, '0');
-  const task = `${rt.task.comm}-${rt.task.pid}`;
-  return `${task.padStart(22)} [${String(rt.currentCpu).padStart(3, '0')}] ..... ${sec.padStart(5)}.${frac}: bpf_trace_printk: `;
+  // trace_print_context: "%16s-%-7d [%03d] <flags> %5lu.%06lu: "
+  return `${rt.task.comm.slice(0, 16).padStart(16)}-${String(rt.task.pid).padEnd(7)} [${String(rt.currentCpu).padStart(3, '0')}] ..... ${sec.padStart(5)}.${frac}: bpf_trace_printk: `;
 }
 
 function emit(rt: Runtime, msg: string): void {
