@@ -227,3 +227,7 @@ describeKernel('check_mtu against the kernel', () => {
     { prog: 'tc_mtu', data: udpFrame }, { prog: 'tc_mtu', data: tcpFrame },
   ], []);
 });
+
+describeKernel('strtol / strtoul / strncmp edge cases against the kernel', () => {
+  differential('str_rt', [{ prog: 'strs', data: udpFrame }], ['sres']);
+});
