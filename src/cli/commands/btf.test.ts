@@ -43,6 +43,8 @@ describe('tsbpf btf dump file', () => {
     expect(await run(['btf', 'dump', 'file', 'xdp_counter.o', 'extra'])).toMatchObject({ rc: 234, err: "Error: unrecognized option: 'extra'\n" });
     expect(await run(['btf', 'dump', 'xyz', '1'])).toMatchObject({ rc: 255, err: "Error: unrecognized BTF source specifier: 'xyz'\n" });
     expect(await run(['btf', 'dump', 'file'])).toMatchObject({ rc: 255, err: "Error: 'dump' needs at least 2 arguments, 1 found\n" });
+    expect(await run(['btf', 'dump', 'file', 'legacy.nobtf.o']))
+      .toMatchObject({ rc: 254, err: 'Error: failed to load BTF from legacy.nobtf.o: No such file or directory\n' });
     const bad = await run(['btf', 'dump', 'file', 'build.sh']);
     expect(bad.rc).not.toBe(0);
     expect(bad.err).toMatch(/^Error: failed to load BTF from build\.sh: /);
