@@ -412,3 +412,20 @@ describe('maptypes.o (one map per type)', () => {
     expect(map(spec, 'm_bloom').btfValueTypeId).toBeGreaterThan(0);
   });
 });
+
+describe('map specs and the map validator', () => {
+  it('every map of the kernel-loadable objects passes validateMapSpec (or is a type tsbpf does not run)', async () => {
+    const { validateMapSpec } = await import('../maps/validate.js');
+    for (const f of ['xdp_counter.o', 'multi.o', 'multi.v4.o', 'maptypes.o']) {
+      for (const m of parse(f).maps) {
+        for (const x of [m, ...(m.innerMap ? [m.innerMap] : [])]) {
+          try {
+            validateMapSpec(x, 2);
+          } catch (e) {
+            expect((e as { errno?: number }).errno, `${f}: ${x.name}: ${(e as Error).message}`).toBe(95);
+          }
+        }
+      }
+    }
+  });
+});
