@@ -426,6 +426,7 @@ export function assemble(text: string, opts: AssembleOptions = {}): AssembleResu
   const lines = text.split(/\r?\n/);
   const err = (line: number, col: number, reason: string) => new AsmError(line, col, reason, opts.file);
   let ln = 0;
+  let sawExit = false;
   const defineLabel = (name: string, col: number): void => {
     if (labels.has(name)) throw err(ln + 1, col, `label '${name}' defined twice`);
     labels.set(name, slot);
@@ -465,6 +466,8 @@ export function assemble(text: string, opts: AssembleOptions = {}): AssembleResu
         p = parseLlvm(toks, base + body.length);
       }
       if (p.dst >= Limits.MAX_REG || p.src >= Limits.MAX_REG) throw new ParseError(base, 'register out of range');
+      // bpf_conformance's assembler: the first `exit` is also the label `exit`
+      if (useConf && p.form.kind === 'exit' && !sawExit) { sawExit = true; if (!labels.has('exit')) labels.set('exit', slot); }
       parsed.push({ p, line: ln + 1 });
       slot += p.form.slots;
     } catch (e) {

@@ -157,7 +157,7 @@ export function formatInsnConformance(insn: Insn): string {
       if (f.id === 'call_local') return `call local ${confDisp(imm)}`;
       if (f.id === 'call_kfunc') return `call runtime ${imm}${off ? ', ' + off : ''}`;
       return `call ${imm}`;
-    case 'callx': return `callx ${R(dst)}`;
+    case 'callx': return `call ${R(dst)}`; // bpf_conformance's spelling (`callx %rN` is read too)
     case 'exit': return 'exit';
     case 'lddw': {
       const v = `0x${lddwFull(imm, insn.imm2).toString(16)}`;
