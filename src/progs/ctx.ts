@@ -36,7 +36,7 @@ export function accessSize(opcode: number): number {
 }
 
 export function checkAccess(
-  fields: readonly CtxField[], ctxName: string, off: number, size: number, write: boolean,
+  fields: readonly CtxField[], _ctxName: string, off: number, size: number, write: boolean,
 ): CtxAccessResult {
   if (![1, 2, 4, 8].includes(size)) return { ok: false, reason: `invalid bpf_context access off=${off} size=${size}` };
   if (off < 0 || off % size !== 0) return { ok: false, reason: `invalid bpf_context access off=${off} size=${size}` };
@@ -48,7 +48,6 @@ export function checkAccess(
     if (f.type !== 'scalar' && off !== f.offset) break;
     return { ok: true, field: f, type: f.type };
   }
-  void ctxName;
   return { ok: false, reason: `invalid bpf_context access off=${off} size=${size}` };
 }
 

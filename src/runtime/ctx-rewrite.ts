@@ -26,7 +26,7 @@ function join(a: State, b: State): State | undefined {
   let changed = false;
   const regs = a.regs.slice();
   for (let i = 0; i < 11; i++) {
-    if (regs[i] !== b.regs[i]) { const v = regs[i] === b.regs[i] ? regs[i]! : MIXED; if (v !== regs[i]) { regs[i] = v; changed = true; } }
+    if (regs[i] !== b.regs[i] && regs[i] !== MIXED) { regs[i] = MIXED; changed = true; }
   }
   const stack = new Map(a.stack);
   for (const [k, v] of a.stack) {

@@ -57,7 +57,6 @@ export function bprintf(fmtBytes: Uint8Array, args: readonly bigint[], maxArgs: 
     if (c !== 0x25) { out += String.fromCharCode(c); continue; }
     if (at(i + 1) === 0x25) { out += '%'; i++; continue; }
     if (argi >= maxArgs) return -22;
-    const start = i;
     i++;
     let left = false, zero = false, plus = false, space = false;
     for (;;) {
@@ -124,7 +123,6 @@ export function bprintf(fmtBytes: Uint8Array, args: readonly bigint[], maxArgs: 
       s = conv === 0x75 ? v.toString() : conv === 0x78 ? v.toString(16) : v.toString(16).toUpperCase();
     }
     out += pad(s, width, left, zero && !left);
-    void start;
   }
   return out;
 }

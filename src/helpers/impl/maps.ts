@@ -9,7 +9,6 @@ import type { BpfMap } from '../../maps/types.js';
 import { envOf, type RunnableProgram } from '../env.js';
 import { helperName } from '../protos.js';
 import type { HelperImpls } from './registry.js';
-import { u32Key } from './scratch.js';
 import { memIn, memOut } from './util.js';
 
 /** Map-type specific operations (implemented by the maps module's classes). */
@@ -136,7 +135,6 @@ export const mapHelpers: HelperImpls = {
     const slots = m as unknown as { programAt?(i: number): unknown };
     const target = slots.programAt?.(index) as RunnableProgram | undefined;
     if (!target || !('program' in target)) return;
-    void u32Key;
     cpu.tailCalls++;
     env.prog = target;
     cpu.tailTarget = target.program;

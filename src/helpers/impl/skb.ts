@@ -8,11 +8,10 @@ import type { Cpu } from '../../vm/cpu.js';
 import { SKB } from '../../progs/skb.js';
 import { envOf, type PacketState, type RunEnv } from '../env.js';
 import { syncPacket } from '../packet.js';
-import { csumAdd, csumFrom32to16, csumPartial, csumReplace4, csumReplaceByDiff, csumSub } from './csum.js';
+import { csumFrom32to16, csumPartial, csumReplace4, csumReplaceByDiff, csumSub } from './csum.js';
 import type { HelperImpls } from './registry.js';
 import { hiBits, memIn, memOut } from './util.js';
 
-const ETH_HLEN = 14;
 const ETH_P_8021Q = 0x8100;
 const ETH_P_8021AD = 0x88a8;
 const ETH_P_IP = 0x0800;
@@ -65,7 +64,7 @@ function ensureRoom(cpu: Cpu, p: PacketState, head: number, tail: number): void 
   p.data += shift; p.end += shift; p.meta += shift; p.mac += shift; p.net += shift;
 }
 
-function loadBytes(cpu: Cpu, id: number, start: number, off: number, len: number, limit: number, to: number): number {
+function loadBytes(cpu: Cpu, start: number, off: number, len: number, limit: number, to: number): number {
   const u8 = cpu.mem.u8;
   if (off < 0 || start + off + len > limit) {
     u8.fill(0, to, to + len);
@@ -74,7 +73,6 @@ function loadBytes(cpu: Cpu, id: number, start: number, off: number, len: number
   }
   u8.copyWithin(to, start + off, start + off + len);
   cpu.mem.markWritten(to, len);
-  void id;
   return 0;
 }
 
@@ -120,7 +118,7 @@ function inbandPop(cpu: Cpu, env: RunEnv, p: PacketState): number {
 }
 
 /** __vlan_insert_tag: put a tag into the frame after the MAC addresses. */
-function inbandPush(cpu: Cpu, env: RunEnv, p: PacketState, proto: number, tci: number): void {
+function inbandPush(cpu: Cpu, p: PacketState, proto: number, tci: number): void {
   ensureRoom(cpu, p, 4, 0);
   const at = p.buf + p.mac;
   cpu.mem.u8.copyWithin(at - 4, at, at + 12);
@@ -129,7 +127,6 @@ function inbandPush(cpu: Cpu, env: RunEnv, p: PacketState, proto: number, tci: n
   const dv = cpu.mem.dv;
   dv.setUint16(p.buf + p.mac + 12, proto, false);
   dv.setUint16(p.buf + p.mac + 14, tci, false);
-  void env;
 }
 
 /** A flow hash of the frame (deterministic; the kernel's uses a boot-time random key). */
@@ -154,7 +151,7 @@ export const skbHelpers: HelperImpls = {
     const len = cpu.u32(4);
     const to = memOut(cpu, BpfFunc.skb_load_bytes, 3, len);
     const off = s32(cpu, 2);
-    cpu.ret(loadBytes(cpu, BpfFunc.skb_load_bytes, p.buf + p.data, off, len, p.buf + p.end, to));
+    cpu.ret(loadBytes(cpu, p.buf + p.data, off, len, p.buf + p.end, to));
   },
   [BpfFunc.skb_load_bytes_relative]: (cpu) => {
     const [, p] = skbPkt(cpu, BpfFunc.skb_load_bytes_relative);
@@ -167,7 +164,7 @@ export const skbHelpers: HelperImpls = {
       return cpu.ret(-Errno.EFAULT);
     }
     const start = p.buf + (hdr === 0 ? p.mac : p.net);
-    cpu.ret(loadBytes(cpu, BpfFunc.skb_load_bytes_relative, start, off, len, p.buf + p.end, to));
+    cpu.ret(loadBytes(cpu, start, off, len, p.buf + p.end, to));
   },
   [BpfFunc.skb_store_bytes]: (cpu) => {
     const [env, p] = skbPkt(cpu, BpfFunc.skb_store_bytes);
@@ -258,7 +255,7 @@ export const skbHelpers: HelperImpls = {
     if (proto !== ETH_P_8021Q && proto !== ETH_P_8021AD) proto = ETH_P_8021Q;
     if (vlanPresent(cpu, env)) {
       const oldProto = cpu.mem.dv.getUint16(env.ctx + SKB.vlan_proto, false);
-      inbandPush(cpu, env, p, oldProto, ctxU32(cpu, env, SKB.vlan_tci));
+      inbandPush(cpu, p, oldProto, ctxU32(cpu, env, SKB.vlan_tci));
       setSkbProtocol(cpu, env, oldProto);
     }
     setVlan(cpu, env, proto, tci, true);
@@ -381,5 +378,3 @@ export const skbHelpers: HelperImpls = {
   [BpfFunc.skb_ecn_set_ce]: (cpu) => { skbPkt(cpu, BpfFunc.skb_ecn_set_ce); cpu.ret(0); },
 };
 
-void csumAdd;
-void ETH_HLEN;
