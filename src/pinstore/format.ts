@@ -108,9 +108,9 @@ export function decodeRecord<T extends { kind: string } = PinRecord>(bytes: Uint
   }
   const nl = buf.indexOf(0x0a);
   if (nl < 0 || nl > 200) throw new PinStoreError('PIN_CORRUPT', path, 'corrupted pinned object: header line is damaged', 22);
-  const parts = buf.toString('latin1', 0, nl).split(' ');
-  if (parts.length !== 5) throw new PinStoreError('PIN_CORRUPT', path, 'corrupted pinned object: header line is damaged', 22);
-  const [, ver, kind, lenText, sum] = parts as [string, string, string, string, string];
+  const m = /^TSBPFPIN (\d{1,6}) ([a-z]{1,16}) (\d{1,15}) ([0-9a-f]{64})$/.exec(buf.toString('latin1', 0, nl));
+  if (!m) throw new PinStoreError('PIN_CORRUPT', path, 'corrupted pinned object: header line is damaged', 22);
+  const [, ver, kind, lenText, sum] = m as unknown as [string, string, string, string, string];
   const version = Number(ver);
   if (!Number.isInteger(version) || version < 1) throw new PinStoreError('PIN_CORRUPT', path, `corrupted pinned object: bad version '${ver}'`, 22);
   if (version > PIN_VERSION) throw new PinStoreError('PIN_VERSION', path, `pinned object format v${version} is newer than this tsbpf (v${PIN_VERSION})`, 22);

@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { createHash } from 'node:crypto';
-import { PinStore, PinStoreError, encodeRecord, newUuid, type PinnedMapRecord } from './index.js';
+import fc from 'fast-check';
+import { PinStore, PinStoreError, decodeRecord, encodeRecord, newUuid, type PinnedMapRecord } from './index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -112,6 +113,34 @@ describe('pin store records', () => {
 
     expect(() => store.read(join(work, 'missing'))).toThrow(/missing: No such file or directory/);
     try { store.read(join(work, 'missing')); } catch (e) { expect((e as PinStoreError).errno).toBe(2); }
+  });
+});
+
+describe('pin store records under mutation', () => {
+  it('any damaged file is rejected with a PinStoreError naming it', () => {
+    const good = encodeRecord(counterRecord(4));
+    fc.assert(fc.property(
+      fc.oneof(
+        fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+        fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
+        fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+      ),
+      (m) => {
+        const b = Buffer.from(good);
+        let bad: Buffer;
+        if (m.kind === 'flip') { const i = m.at % b.length; b[i] ^= 1 << m.bit; bad = b; }
+        else if (m.kind === 'cut') bad = b.subarray(0, m.at % b.length);
+        else { const i = m.at % (b.length + 1); bad = Buffer.concat([b.subarray(0, i), Buffer.from([m.byte]), b.subarray(i)]); }
+        try {
+          decodeRecord(bad, '/pins/x');
+        } catch (e) {
+          expect(e).toBeInstanceOf(PinStoreError);
+          expect((e as Error).message.startsWith('/pins/x: ')).toBe(true);
+          return;
+        }
+        throw new Error('a damaged record was accepted');
+      },
+    ), { numRuns: 500, seed: 7 });
   });
 });
 
