@@ -434,3 +434,18 @@ describe('loading accepts exactly the ctx accesses the kernel accepts (kernel-ct
     });
   }
 });
+
+describe('sched_act and cgroup_skb egress', () => {
+  it('run with their own types and verdicts', () => {
+    const t = obj('tc_rt');
+    expect(t.programs.act_mark!.spec.type).toBe(ProgType.SCHED_ACT);
+    const r = t.programs.act_mark!.run({ data: frame, ctx: new Uint8Array(192) });
+    expect(r.retval).toBe(2); // TC_ACT_SHOT: the frame is longer than 50 bytes
+    expect(new DataView(r.ctx!.buffer).getUint32(8, true)).toBe(0xace);
+    const s = obj('sock_rt');
+    const p = s.programs.cg_out!;
+    expect(p.spec.expectedAttachType).toBe(1);
+    expect((p as unknown as { info: { retRange(a: number): unknown } }).info.retRange(1)).toEqual([0, 3]);
+    expect(p.run({ data: frame }).retval).toBe(3);
+  });
+});

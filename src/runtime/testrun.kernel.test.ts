@@ -166,6 +166,7 @@ describeKernel('test-run: tc against the kernel', () => {
     { prog: 'tc_head', data: udpFrame, repeat: 3 },
     { prog: 'tc_room', data: tcpFrame, repeat: 2 },
     { prog: 'tc_port', data: udpFrame, repeat: 2 },
+    ...[udpFrame, arpish].map((data) => ({ prog: 'act_mark', data, ctx: skbCtx({}) })),
     { prog: 'tc_fields', data: shortFrame },
   ], [], { skipCtx: ['tc_hash'] }); // the kernel's flow hash is keyed with a boot-time random key
 });
@@ -175,6 +176,7 @@ describeKernel('test-run: socket filter and cgroup_skb against the kernel', () =
     ...['sf_udp', 'sf_ldabs', 'sf_account', 'cg_in'].flatMap((prog) => [udpFrame, tcpFrame, v6Frame, arpish].map((data) => ({ prog, data }))),
     { prog: 'sf_account', data: udpFrame, repeat: 4 },
     { prog: 'cg_in', data: udpFrame, ctx: skbCtx({ 8: 3, 48: 9 }) },
+    ...[udpFrame, arpish].map((data) => ({ prog: 'cg_out', data, ctx: skbCtx({ 32: 1 }) })),
   ], ['bytes_by_proto']);
 });
 

@@ -59,6 +59,14 @@ int cg_in(struct __sk_buff *skb)
 	return ip->protocol == 17;
 }
 
+/* egress may also return 2 and 3 (drop / allow with congestion notification) */
+SEC("cgroup_skb/egress")
+int cg_out(struct __sk_buff *skb)
+{
+	skb->priority = 6;
+	return skb->len > 40 ? 3 : 1;
+}
+
 SEC("raw_tracepoint/sys_enter")
 int rtp(struct bpf_raw_tracepoint_args *ctx)
 {

@@ -101,4 +101,13 @@ int tc_csum_diff(struct __sk_buff *skb)
 SEC("tc")
 int tc_redirect(struct __sk_buff *skb) { return bpf_redirect(1, BPF_F_INGRESS); }
 
+/* a tc action (sched_act): same context, TC_ACT_* result */
+SEC("action")
+int act_mark(struct __sk_buff *skb)
+{
+	skb->mark = 0xace;
+	skb->tc_classid = 0x10001;
+	return skb->len > 50 ? TC_ACT_SHOT : TC_ACT_PIPE;
+}
+
 char _license[] SEC("license") = "GPL";
