@@ -429,3 +429,15 @@ describe('map specs and the map validator', () => {
     }
   });
 });
+
+describe('vmlinux_xdp.o (built against a generated vmlinux.h)', () => {
+  it('parses; CO-RE records on context and header accesses; code as compiled', () => {
+    const spec = parse('vmlinux_xdp.o');
+    const p = prog(spec, 'vmlinux_xdp');
+    expect(p.type).toBe(ProgType.XDP);
+    const relos = spec.btfExt!.coreRelos.get('xdp')!;
+    expect(relos.map((r) => spec.btf!.type(r.typeId).name)).toEqual(['xdp_md', 'xdp_md', 'ethhdr', 'iphdr']);
+    const code = parseElf(load('vmlinux_xdp.o')).sectionBytes('xdp');
+    expect(slotCount(p.insns) * 8).toBe(code.length);
+  });
+});

@@ -9,6 +9,12 @@ for src in xdp_counter multi legacy sections calls unknown kconfig ksyms core ip
 	[ -f "$src.c" ] || continue
 	clang $CFLAGS -target bpf -c "$src.c" -o "$src.o"
 done
+# against a vmlinux.h of the running kernel (skipped where there is no kernel BTF)
+if [ -r /sys/kernel/btf/vmlinux ]; then
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > /tmp/vmlinux.h
+	clang $CFLAGS -I/tmp -target bpf -c vmlinux_xdp.c -o vmlinux_xdp.o
+	rm -f /tmp/vmlinux.h
+fi
 # without -g: no .BTF / .BTF.ext (legacy maps still work; BTF-defined maps cannot)
 clang -O2 -Wall $INC -target bpf -c legacy.c -o legacy.nobtf.o
 clang -O2 -Wall $INC -target bpf -c xdp_counter.c -o xdp_counter.nobtf.o
