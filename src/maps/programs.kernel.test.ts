@@ -54,14 +54,23 @@ function ourRun(c: Collection, prog: string, data: Uint8Array): string {
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 function kernelDump(path: string): string[] {
-  const d = bpftoolJson<Array<{ key: string[]; value: string[] }>>(['map', 'dump', 'pinned', path]);
-  return d.map((e) => `${e.key.map((x) => x.slice(2)).join('')}=${e.value.map((x) => x.slice(2)).join('')}`);
+  const d = bpftoolJson<Array<{ key: string[]; value?: string[]; values?: Array<{ value: string[] }> }>>(['map', 'dump', 'pinned', path]);
+  const h = (a: string[]): string => a.map((x) => x.slice(2)).join('');
+  return d.map((e) => `${h(e.key)}=${e.values ? e.values.map((v) => h(v.value)).join('|') : h(e.value!)}`);
 }
 
 function ourDump(c: Collection, name: string): string[] {
   const m = c.maps[name]!;
+  const percpu = [5, 6, 10].includes(m.spec.type);
+  const vs = m.spec.valueSize, stride = (vs + 7) & ~7;
+  const fmt = (v: Uint8Array): string => {
+    if (!percpu) return hex(v);
+    const parts: string[] = [];
+    for (let o = 0; o < v.length; o += stride) parts.push(hex(v.subarray(o, o + vs)));
+    return parts.join('|');
+  };
   const out: string[] = [];
-  for (let k = m.nextKey(null); k; k = m.nextKey(k)) out.push(`${hex(k)}=${hex(m.lookup(k))}`);
+  for (let k = m.nextKey(null); k; k = m.nextKey(k)) out.push(`${hex(k)}=${fmt(m.lookup(k))}`);
   return out;
 }
 
@@ -129,6 +138,16 @@ describeKernel('program-side map operations vs the kernel (bpftool prog run)', (
       runs.push(['queue_op', x < 0.5 ? [0, stack, i, x < 0.1 ? 2 : x < 0.15 ? 1 : 0] : x < 0.8 ? [1, stack] : [2, stack]]);
     }
     expect(differential(runs, ['lpm'])).toEqual([]);
+  });
+
+  it.runIf(hasTaskset)('ring buffer accounting (output, reserve/submit/discard until full, query) and per-CPU maps', () => {
+    const runs: Run[] = [];
+    for (let i = 0; i < 6; i++) runs.push(['rb_op', [0, (i * 13) & 63, i, i === 3 ? 4 : 0]], ['rb_op', [2, i % 4]]);
+    for (let i = 0; i < 6; i++) runs.push(['rb_op', [1, i, i & 1]], ['rb_op', [2, 0]], ['rb_op', [2, 3]]);
+    runs.push(['rb_op', [0, 63, 1, 0]], ['rb_op', [2, 1]], ['rb_op', [2, 2]]);
+    for (let i = 0; i < 10; i++) runs.push(['pcpu_op', [0, i, i * 3]], ['pcpu_op', [1, i, i % 3]]);
+    for (let i = 0; i < 10; i++) runs.push(['pcpu_op', [2, i, i + 1, i % 3]], ['pcpu_op', [3, i, i % 2]]);
+    expect(differential(runs, ['pcpu', 'pch'])).toEqual([]);
   });
 });
 

@@ -107,3 +107,57 @@ int queue_op(struct xdp_md *ctx)
 	long r = bpf_map_peek_elem(m, &v);
 	return r ? r : v;
 }
+
+struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 4096); } rb SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 4); __type(key, __u32); __type(value, __u32); } pcpu SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_PERCPU_HASH); __uint(max_entries, 4); __type(key, __u32); __type(value, __u64); __uint(map_flags, BPF_F_ZERO_SEED); } pch SEC(".maps");
+
+/* ring buffer accounting without a consumer: output / reserve+submit|discard / query */
+SEC("xdp")
+int rb_op(struct xdp_md *ctx)
+{
+	OPS(ctx, 4);
+	if (d[0] == 0) {
+		__u8 buf[64] = {};
+		__u32 n = d[1] & 63;
+		buf[0] = d[2];
+		return bpf_ringbuf_output(&rb, buf, n, d[3]);
+	}
+	if (d[0] == 1) {
+		__u8 *p = bpf_ringbuf_reserve(&rb, 1000, 0);
+		if (!p)
+			return 0xcccc;
+		p[0] = d[1];
+		if (d[2])
+			bpf_ringbuf_discard(p, 0);
+		else
+			bpf_ringbuf_submit(p, 0);
+		return 1;
+	}
+	return bpf_ringbuf_query(&rb, d[1]);
+}
+
+/* per-CPU maps from a program on CPU 0: increment, then read another CPU's slot */
+SEC("xdp")
+int pcpu_op(struct xdp_md *ctx)
+{
+	OPS(ctx, 4);
+	__u32 k = d[1] & 3;
+	if (d[0] == 0) {
+		__u32 *p = bpf_map_lookup_elem(&pcpu, &k);
+		if (!p)
+			return 0xffff;
+		*p += d[2];
+		return *p;
+	}
+	if (d[0] == 1) {
+		__u32 *p = bpf_map_lookup_percpu_elem(&pcpu, &k, d[2]);
+		return p ? *p : 0xffff;
+	}
+	if (d[0] == 2) {
+		__u64 v = d[2];
+		return bpf_map_update_elem(&pch, &k, &v, d[3]);
+	}
+	__u64 *p = bpf_map_lookup_percpu_elem(&pch, &k, d[2]);
+	return p ? (__u32)*p : 0xffff;
+}
