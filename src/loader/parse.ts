@@ -5,7 +5,7 @@
 // data as internal array maps, license and version, BTF.ext func/line info adjusted to the
 // linked layout. Pure: nothing is created, nothing outside the returned spec is touched.
 
-import { parseElf, SHT, SHF, SHN, STB, STT, STV, R_BPF , type ElfFile, type ElfSection } from '../elf/index.js';
+import { parseElf, SHT, SHF, SHN, STB, STT, STV, R_BPF, type ElfFile, type ElfSection } from '../elf/index.js';
 import { Btf as BtfClass, parseBtf, parseBtfExt, BtfKind, BtfVarLinkage, type Btf, type BtfExt, type BtfComposite, type BtfMember, type BtfType, type BtfDatasec, type BtfVar } from '../btf/index.js';
 import { decode, type Insn } from '../isa/insn.js';
 import { findForm } from '../isa/table.js';
@@ -248,7 +248,7 @@ export function parseObject(bytes: Uint8Array, opts: ParseOptions = {}): ObjectS
 
 function resolveSection(section: string, prog: string, opts: ParseOptions): SectionInfo {
   const o = opts.sectionOverride;
-  const ov = typeof o === 'function' ? o(section, prog) : o?.[section];
+  const ov = typeof o === 'function' ? o(section, prog) : o && Object.hasOwn(o, section) ? o[section] : undefined;
   if (ov) {
     return { type: ov.type, expectedAttachType: ov.expectedAttachType ?? 0, flags: ov.flags ?? 0, attachTo: ov.attachTo ?? '' };
   }
