@@ -130,10 +130,10 @@ describe('skb test runs', () => {
   });
   it('socket filter: packet-socket view by default, kernel view on request', () => {
     const s = obj('sock_rt');
-    expect(s.programs.sf_udp!.run({ data: frame, view: 'kernel' } as never).retval).toBe(64);
+    expect(s.programs.sf_udp!.run({ data: frame, view: 'kernel' }).retval).toBe(64);
     // in the packet-socket view, offset 9 is inside the source MAC
     expect(s.programs.sf_udp!.run({ data: frame }).retval).toBe(0);
-    const k = s.programs.sf_account!.run({ data: frame, view: 'kernel' } as never);
+    const k = s.programs.sf_account!.run({ data: frame, view: 'kernel' });
     expect(k.retval).toBe(frame.length - 14);
     expect(hex(k.data)).toBe('00'.repeat(14) + hex(frame.subarray(14)));
     expect(s.programs.cg_in!.run({ data: frame }).retval).toBe(1);
@@ -448,5 +448,18 @@ describe('sched_act and cgroup_skb egress', () => {
     expect((p as unknown as { info: { retRange(a: number): unknown } }).info.retRange(1)).toEqual([0, 3]);
     expect(p.run({ data: frame }).retval).toBe(1); // len (from the network header) is 39
     expect(p.run({ data: new Uint8Array(80) }).retval).toBe(3);
+  });
+});
+
+describe('ifindex / rxQueue shortcuts', () => {
+  it('set the ingress device and queue', () => {
+    const rt = new Runtime({ devices: [{ ifindex: 1, name: 'lo', mtu: 65536, mac: new Uint8Array(6), rxQueues: 1 }, { ifindex: 4, name: 'eth0', mtu: 1500, mac: new Uint8Array(6), rxQueues: 8 }] });
+    const c = obj('xdp_rt', rt);
+    const r = c.programs.xdp_fields!.run({ data: frame, ifindex: 4, rxQueue: 5 });
+    expect(hex(r.data.subarray(0, 8))).toBe('04000000' + '05000000');
+    expect(() => c.programs.xdp_fields!.run({ data: frame, ifindex: 4, rxQueue: 8 })).toThrow(TestRunError);
+    expect(() => c.programs.xdp_fields!.run({ data: frame, ifindex: 9 })).toThrow(expect.objectContaining({ errno: 19 }));
+    const t = obj('tc_rt', rt);
+    expect(new DataView(t.programs.tc_fields!.run({ data: frame, ifindex: 4 }).ctx!.buffer).getUint32(56, true)).toBe(4);
   });
 });

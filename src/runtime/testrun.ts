@@ -91,7 +91,14 @@ function prepareXdp(p: LoadedProgramImpl, o: TestRunOptions): Prepared {
     throw new TestRunError(Errno.EINVAL, 'devmap / cpumap XDP programs cannot be test-run');
   }
   if (o.flags) throw new TestRunError(Errno.EINVAL, `flags 0x${o.flags.toString(16)} not supported (BPF_F_TEST_XDP_LIVE_FRAMES is not)`);
-  const ctxIn = ctxCopy(o.ctx, 24);
+  let ctxIn = ctxCopy(o.ctx, 24);
+  if (o.ifindex !== undefined || o.rxQueue !== undefined) {
+    // shortcuts for xdp_md.ingress_ifindex / rx_queue_index
+    if (!ctxIn) { ctxIn = new Uint8Array(24); new DataView(ctxIn.buffer).setUint32(XDP.data_end, data.length, true); }
+    const cdv = new DataView(ctxIn.buffer);
+    if (o.ifindex !== undefined) cdv.setUint32(XDP.ingress_ifindex, o.ifindex, true);
+    if (o.rxQueue !== undefined) cdv.setUint32(XDP.rx_queue_index, o.rxQueue, true);
+  }
   let headroom = XDP_PACKET_HEADROOM;
   let linear = data.length;
   let metaSz = 0;
@@ -165,7 +172,12 @@ function prepareSkb(p: LoadedProgramImpl, o: TestRunOptions & TestRunExtra): Pre
   if (o.cpu) throw new TestRunError(Errno.EINVAL, 'cpu must be 0 for skb programs');
   if (data.length < ETH_HLEN) throw new TestRunError(Errno.EINVAL, `data_in is ${data.length} bytes, less than an Ethernet header`);
   if (data.length > PAGE_SIZE - SKB_HEADROOM - TAILROOM) throw new TestRunError(Errno.EINVAL, `data_in is ${data.length} bytes, more than ${PAGE_SIZE - SKB_HEADROOM - TAILROOM}`);
-  const ctxIn = ctxCopy(o.ctx, 192);
+  let ctxIn = ctxCopy(o.ctx, 192);
+  if (o.ifindex !== undefined) {
+    // shortcut for __sk_buff.ifindex
+    ctxIn ??= new Uint8Array(192);
+    new DataView(ctxIn.buffer).setUint32(SKB.ifindex, o.ifindex, true);
+  }
   if (ctxIn) {
     for (let i = 0; i < 192; i++) {
       if (ctxIn[i] === 0) continue;
@@ -313,6 +325,8 @@ function checkOptions(o: TestRunOptions & TestRunExtra): void {
   int(o.dataSizeOut, 'dataSizeOut');
   int(o.flags, 'flags');
   int(o.cpu, 'cpu');
+  int(o.ifindex, 'ifindex');
+  int(o.rxQueue, 'rxQueue');
   if (o.view !== undefined && o.view !== 'packet' && o.view !== 'kernel') throw new TestRunError(Errno.EINVAL, `view must be 'packet' or 'kernel'`);
 }
 

@@ -22,6 +22,11 @@ export interface TestRunOptions {
   /** Ingress ifindex and rx queue for XDP; the ifindex for skb programs. */
   ifindex?: number;
   rxQueue?: number;
+  /**
+   * Socket filters: 'packet' (default) runs on the frame as a packet socket sees it, from the
+   * link-layer header; 'kernel' is BPF_PROG_TEST_RUN's view, from the network header.
+   */
+  view?: 'packet' | 'kernel';
 }
 
 export interface TestRunResult {
