@@ -1,7 +1,8 @@
 // A small ELF64 relocatable-object writer for BPF (EM_BPF), enough for `tsbpf asm -o x.o`,
 // for llvm-objdump, and for `bpftool prog load` (libbpf): code sections with FUNC symbols,
-// data sections such as `license`, a symbol table and a string table. No relocations, no
-// BTF: programs with maps come from clang, not from here.
+// data sections such as `license`, a symbol table, a string table, and call relocations
+// (R_BPF_64_32, what clang emits for calls into `.text`). No BTF: programs with maps come
+// from clang, not from here.
 
 import { BpfError } from '../errors.js';
 import type { Endian } from '../isa/insn.js';
@@ -11,6 +12,11 @@ const ET_REL = 1;
 const SHT_PROGBITS = 1;
 const SHT_SYMTAB = 2;
 const SHT_STRTAB = 3;
+const SHT_REL = 9;
+const SHF_INFO_LINK = 0x40;
+/** Relocation types of EM_BPF. */
+export const R_BPF_64_64 = 1;
+export const R_BPF_64_32 = 10;
 const SHF_WRITE = 0x1;
 const SHF_ALLOC = 0x2;
 const SHF_EXECINSTR = 0x4;
@@ -37,6 +43,17 @@ export interface ObjectSection {
   kind: 'code' | 'data' | 'rodata';
   bytes: Uint8Array;
   symbols?: ObjectSymbol[];
+  /** Relocations of this section (written as `.rel<name>`), against symbols by name. */
+  relocations?: ObjectRelocation[];
+}
+
+export interface ObjectRelocation {
+  /** Byte offset of the instruction in the section. */
+  offset: number;
+  /** Name of a symbol defined in one of the sections. */
+  symbol: string;
+  /** R_BPF_64_32 for calls (default), R_BPF_64_64 for lddw. */
+  type?: number;
 }
 
 export interface WriteObjectOptions {
@@ -71,9 +88,11 @@ export function writeObject(sections: readonly ObjectSection[], opts: WriteObjec
     names.add(s.name);
   }
   const strtab = new StrTab();
-  // Section indices: 0 null, 1..n the given sections, then .symtab, .strtab.
-  const symtabIndex = sections.length + 1;
-  const strtabIndex = sections.length + 2;
+  // Section indices: 0 null, 1..n the given sections, then one .rel<name> per section with
+  // relocations, then .symtab, .strtab.
+  const relFor = sections.map((s, i) => ({ i, relocs: s.relocations ?? [] })).filter((r) => r.relocs.length > 0);
+  const symtabIndex = sections.length + relFor.length + 1;
+  const strtabIndex = symtabIndex + 1;
 
   interface Sym { name: number; info: number; shndx: number; value: number; size: number }
   const locals: Sym[] = [{ name: 0, info: 0, shndx: 0, value: 0, size: 0 }];
@@ -92,6 +111,31 @@ export function writeObject(sections: readonly ObjectSection[], opts: WriteObjec
     }
   });
   const syms = [...locals, ...globals];
+  // symbol name → index in the final (locals, then globals) order; first definition wins
+  const symIndex = new Map<string, number>();
+  {
+    const localNames: Array<string | undefined> = [undefined];
+    const globalNames: string[] = [];
+    sections.forEach((s) => {
+      localNames.push(undefined);
+      for (const sym of s.symbols ?? []) {
+        const bind = sym.bind ?? (s.name === '.text' ? 'local' : 'global');
+        (bind === 'global' ? globalNames : localNames).push(sym.name);
+      }
+    });
+    [...localNames, ...globalNames].forEach((n, i) => { if (n !== undefined && !symIndex.has(n)) symIndex.set(n, i); });
+  }
+  const relBytes = relFor.map(({ i, relocs }) => {
+    const b = new Uint8Array(relocs.length * 16);
+    const dv = new DataView(b.buffer);
+    relocs.forEach((r, k) => {
+      const si = symIndex.get(r.symbol);
+      if (si === undefined) throw new BpfError('ELF_WRITE', `relocation in '${sections[i]!.name}' against unknown symbol '${r.symbol}'`);
+      dv.setBigUint64(k * 16, BigInt(r.offset), le);
+      dv.setBigUint64(k * 16 + 8, (BigInt(si) << 32n) | BigInt(r.type ?? R_BPF_64_32), le);
+    });
+    return { i, name: strtab.add(`.rel${sections[i]!.name}`), bytes: b };
+  });
 
   const shName = sections.map((s) => strtab.add(s.name));
   const symtabName = strtab.add('.symtab');
@@ -106,6 +150,12 @@ export function writeObject(sections: readonly ObjectSection[], opts: WriteObjec
     offsets.push(off);
     off += s.bytes.length;
   }
+  const relOffsets: number[] = [];
+  for (const r of relBytes) {
+    off = align(off, 8);
+    relOffsets.push(off);
+    off += r.bytes.length;
+  }
   off = align(off, 8);
   const symOff = off;
   off += syms.length * 24;
@@ -114,7 +164,7 @@ export function writeObject(sections: readonly ObjectSection[], opts: WriteObjec
   off += strBytes.length;
   off = align(off, 8);
   const shOff = off;
-  const shnum = sections.length + 3;
+  const shnum = sections.length + relBytes.length + 3;
   const total = shOff + shnum * 64;
 
   const out = new Uint8Array(total);
@@ -135,6 +185,7 @@ export function writeObject(sections: readonly ObjectSection[], opts: WriteObjec
   dv.setUint16(62, strtabIndex, le);
 
   sections.forEach((s, i) => out.set(s.bytes, offsets[i]!));
+  relBytes.forEach((r, k) => out.set(r.bytes, relOffsets[k]!));
   syms.forEach((s, i) => {
     const o = symOff + i * 24;
     dv.setUint32(o, s.name, le);
@@ -164,6 +215,7 @@ export function writeObject(sections: readonly ObjectSection[], opts: WriteObjec
     const flags = s.kind === 'code' ? SHF_ALLOC | SHF_EXECINSTR : s.kind === 'data' ? SHF_ALLOC | SHF_WRITE : SHF_ALLOC;
     header(i + 1, shName[i]!, SHT_PROGBITS, flags, offsets[i]!, s.bytes.length, 0, 0, s.kind === 'code' ? 8 : 1, 0);
   });
+  relBytes.forEach((r, k) => header(sections.length + 1 + k, r.name, SHT_REL, SHF_INFO_LINK, relOffsets[k]!, r.bytes.length, symtabIndex, r.i + 1, 8, 16));
   header(symtabIndex, symtabName, SHT_SYMTAB, 0, symOff, syms.length * 24, strtabIndex, locals.length, 8, 24);
   header(strtabIndex, strtabName, SHT_STRTAB, 0, strOff, strBytes.length, 0, 0, 1, 0);
   return out;
@@ -181,6 +233,12 @@ export interface ProgramObjectOptions {
    * the main program reaches with bpf-to-bpf calls (libbpf appends them).
    */
   subprograms?: ReadonlyArray<{ name: string; code: Uint8Array }>;
+  /**
+   * Calls of the main program into the subprograms: the byte offset of each call
+   * instruction and the subprogram's name. Each gets an R_BPF_64_32 relocation against the
+   * subprogram's symbol; libbpf then wants the call's imm to be -1 (the symbol's first insn).
+   */
+  calls?: ReadonlyArray<{ offset: number; target: string }>;
   endian?: Endian;
 }
 
@@ -189,6 +247,7 @@ export function programObject(code: Uint8Array, opts: ProgramObjectOptions = {})
   const sections: ObjectSection[] = [{
     name: opts.section ?? 'xdp', kind: 'code', bytes: code,
     symbols: [{ name: opts.name ?? 'prog', offset: 0, size: code.length, bind: 'global' }],
+    relocations: opts.calls?.map((c) => ({ offset: c.offset, symbol: c.target, type: R_BPF_64_32 })),
   }];
   if (opts.subprograms?.length) {
     const total = opts.subprograms.reduce((n, s) => n + s.code.length, 0);

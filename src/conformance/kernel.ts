@@ -33,14 +33,31 @@ function conf(text: string): Insn[] {
   return assemble(text, { dialect: 'conformance' }).insns;
 }
 
+export interface WrappedCase {
+  code: Uint8Array;
+  dataIn: Uint8Array;
+  section: string;
+  /** bpf-to-bpf callees, placed in `.text` (libbpf appends them to the program). */
+  subprograms?: Array<{ name: string; code: Uint8Array }>;
+  /** The main program's calls into them (relocated by libbpf). */
+  calls?: Array<{ offset: number; target: string }>;
+}
+
 /** The program to load for one half of r0, and the packet to run it on. */
-export function wrapCase(c: DataCase, half: 'lo' | 'hi'): { code: Uint8Array; dataIn: Uint8Array; section: string } | { skip: string } {
+export function wrapCase(c: DataCase, half: 'lo' | 'hi'): WrappedCase | { skip: string } {
   let body: Insn[];
   try { body = decode(caseProgram(c)); } catch (e) { return { skip: `does not assemble: ${(e as Error).message}` }; }
-  if (body.some((i) => i.form?.id === 'call_local' || i.form?.kind === 'callx')) {
-    return { skip: 'bpf-to-bpf calls need function symbols libbpf accepts; not expressible in a single-function object' };
-  }
+  if (body.some((i) => i.form?.kind === 'callx')) return { skip: 'callx: the kernel does not have it' };
   if (body.some((i) => i.form?.id === 'call_helper' || i.form?.id === 'call_kfunc')) return { skip: 'calls test-suite helpers' };
+  // bpf-to-bpf calls: every call target starts a function; the code from the first one on
+  // goes to .text, one FUNC symbol per function.
+  const targets = [...new Set(body.filter((i) => i.form?.id === 'call_local').map((i) => i.pc + 1 + i.imm))].sort((a, b) => a - b);
+  const firstSub = targets.length ? targets[0]! : Infinity;
+  let main = body.filter((i) => i.pc < firstSub);
+  const subs = body.filter((i) => i.pc >= firstSub);
+  if (main.some((i) => (i.form?.kind === 'jmp' || i.form?.kind === 'jcond') && i.pc + 1 + (i.form.id === 'ja32' ? i.imm : i.off) >= firstSub)) {
+    return { skip: 'the main function jumps into a called function' };
+  }
   const n = c.mem.length;
   let prologue: Insn[];
   let dataIn: Uint8Array;
@@ -59,15 +76,28 @@ export function wrapCase(c: DataCase, half: 'lo' | 'hi'): { code: Uint8Array; da
     dataIn = new Uint8Array(Math.max(ETH_HLEN, n));
     dataIn.set(c.mem, 0);
   }
-  let insns = body;
   if (half === 'hi') {
-    // exits → ja to the epilogue appended after the body (slot count unchanged: jumps stay valid)
-    const slots = insns.reduce((s, i) => s + (i.form?.slots ?? 1), 0);
-    const exit = conf('exit')[0]!;
-    insns = insns.map((i) => (i.form?.kind === 'exit' ? { ...conf(`ja ${slots - (i.pc + 1) >= 0 ? '+' : ''}${slots - (i.pc + 1)}`)[0]!, pc: i.pc } : i));
-    insns = [...insns, ...conf('rsh %r0, 32'), exit];
+    // the main function's exits → ja to an epilogue appended after it (slot count unchanged)
+    const slots = main.reduce((s, i) => s + (i.form?.slots ?? 1), 0);
+    main = main.map((i) => (i.form?.kind === 'exit' ? { ...conf(`ja ${slots - (i.pc + 1) >= 0 ? '+' : ''}${slots - (i.pc + 1)}`)[0]!, pc: i.pc } : i));
+    main = [...main, ...conf('rsh %r0, 32\nexit')];
   }
-  return { code: encode([...prologue, ...insns]), dataIn, section };
+  const prologueSlots = prologue.reduce((s, i) => s + (i.form?.slots ?? 1), 0);
+  const calls: Array<{ offset: number; target: string }> = [];
+  main = main.map((i) => {
+    if (i.form?.id !== 'call_local') return i;
+    calls.push({ offset: (prologueSlots + i.pc) * 8, target: `f${i.pc + 1 + i.imm}` });
+    return { ...i, imm: -1 };
+  });
+  const out: WrappedCase = { code: encode([...prologue, ...main]), dataIn, section };
+  if (targets.length) {
+    out.calls = calls;
+    out.subprograms = targets.map((t, k) => {
+      const end = k + 1 < targets.length ? targets[k + 1]! : Infinity;
+      return { name: `f${t}`, code: encode(subs.filter((i) => i.pc >= t && i.pc < end)) };
+    });
+  }
+  return out;
 }
 
 function bpftool(args: string[]): { status: number; stdout: string; stderr: string } {
@@ -79,14 +109,14 @@ function bpftool(args: string[]): { status: number; stdout: string; stderr: stri
  * Load and run one prepared program on the kernel: `{ retval, duration }` of
  * `bpftool prog run ... repeat N`, or the load error.
  */
-export function kernelRun(code: Uint8Array, section: string, dataIn: Uint8Array, pinRoot: string, repeat = 1):
-  { ok: true; retval: number; duration: number } | { ok: false; error: string } {
+export function kernelRun(code: Uint8Array, section: string, dataIn: Uint8Array, pinRoot: string, repeat = 1,
+  extra: Pick<WrappedCase, 'subprograms' | 'calls'> = {}): { ok: true; retval: number; duration: number } | { ok: false; error: string } {
   const dir = mkdtempSync(join(tmpdir(), 'tsbpf-kr-'));
   const pin = `${pinRoot}/p${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   try {
     const obj = join(dir, 'p.o');
     const data = join(dir, 'data');
-    writeFileSync(obj, programObject(code, { section }));
+    writeFileSync(obj, programObject(code, { section, subprograms: extra.subprograms, calls: extra.calls }));
     writeFileSync(data, dataIn);
     const load = bpftool(['prog', 'load', obj, pin]);
     if (load.status !== 0) return { ok: false, error: (load.stderr || load.stdout).trim().split('\n').slice(-3).join(' | ') };
@@ -106,7 +136,7 @@ export function runCaseOnKernel(c: DataCase, pinRoot: string): KernelOutcome {
   for (const half of ['lo', 'hi'] as const) {
     const w = wrapCase(c, half);
     if ('skip' in w) return c.error !== undefined && w.skip.startsWith('does not assemble') ? { ok: false, error: w.skip } : w;
-    const r = kernelRun(w.code, w.section, w.dataIn, pinRoot);
+    const r = kernelRun(w.code, w.section, w.dataIn, pinRoot, 1, w);
     if (!r.ok) return { ok: false, error: r.error };
     if (half === 'lo' && r.retval === BAD_BOUNDS && c.programType !== 'socket_filter') return { ok: false, error: 'packet shorter than mem' };
     halves.push(r.retval);
