@@ -149,6 +149,12 @@ describeKernel('program-side map operations vs the kernel (bpftool prog run)', (
     for (let i = 0; i < 10; i++) runs.push(['pcpu_op', [2, i, i + 1, i % 3]], ['pcpu_op', [3, i, i % 2]]);
     expect(differential(runs, ['pcpu', 'pch'])).toEqual([]);
   });
+
+  it.runIf(hasTaskset)('array of maps and hash of maps: programs reach inner maps through the outer map', () => {
+    const runs: Run[] = [];
+    for (let i = 0; i < 24; i++) runs.push(['mim_op', [i % 2, (i * 5) % 4, (i * 3) % 5, i + 1]]);
+    expect(differential(runs, ['in0', 'in1'])).toEqual([]);
+  });
 });
 
 it('kernel probe', () => { expect(typeof kernel.available).toBe('boolean'); });

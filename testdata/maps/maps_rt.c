@@ -161,3 +161,40 @@ int pcpu_op(struct xdp_md *ctx)
 	__u64 *p = bpf_map_lookup_percpu_elem(&pch, &k, d[2]);
 	return p ? (__u32)*p : 0xffff;
 }
+
+/* map-in-map: array of maps and hash of maps initialised with inner maps (libbpf .values) */
+struct inner_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+struct inner_map in0 SEC(".maps"), in1 SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 3);
+	__type(key, __u32);
+	__array(values, struct inner_map);
+} outer SEC(".maps") = { .values = { &in0, &in1 } };
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__uint(map_flags, BPF_F_ZERO_SEED);
+	__array(values, struct inner_map);
+} outer_h SEC(".maps") = { .values = { [2] = &in1 } };
+
+SEC("xdp")
+int mim_op(struct xdp_md *ctx)
+{
+	OPS(ctx, 4);
+	__u32 o = d[1], k = d[2];
+	void *inner = d[0] ? bpf_map_lookup_elem(&outer_h, &o) : bpf_map_lookup_elem(&outer, &o);
+	if (!inner)
+		return 0xffff;
+	__u32 *p = bpf_map_lookup_elem(inner, &k);
+	if (!p)
+		return 0xfffe;
+	*p += d[3];
+	return *p;
+}
