@@ -77,36 +77,41 @@ function dumpOne(s: Session, o: Output, ref: MapRef, showHeader: boolean, btfPla
   }
   let rc = 0;
   let n = 0;
-  if (isQueueStack(rec.spec.type) || rec.spec.type === MapType.RINGBUF) {
-    rc = (256 - Errno.EINVAL) & 0xff; // get_next_key: EINVAL, no message
-  } else {
-    const m = s.materialize(rec);
-    let k = m.nextKey(null);
-    while (k) {
-      let v: Uint8Array | undefined;
-      let err = 0;
-      try {
-        v = m.lookup(k);
-      } catch (e) {
-        err = errnoOf(e);
-      }
-      if (v) {
-        n++;
-        if (o.json) writeEntryJson(o.w, rec, k, v, s.ncpus);
-        else if (btfPlain && btf) writeBtfEntry(btfPlain.w, rec, btf, k, v, s.ncpus, true);
-        else o.print(entryPlain(rec, k, v, s.ncpus));
-      } else if (!((isMapOfMaps(rec.spec.type) || isMapOfProgs(rec.spec.type)) && err === Errno.ENOENT)) {
-        if (w) {
-          w.startObject();
-          w.name('key').hexBytes(k);
-          w.name('value').startObject().stringField('error', strerror(err)).endObject();
-          w.endObject();
-        } else {
-          o.print(entryErrorPlain(rec, k, err === Errno.ENOENT ? '<no entry>' : strerror(err)));
-        }
-      }
-      k = m.nextKey(k);
+  const m = s.materialize(rec);
+  const next = (k: Uint8Array | null): Uint8Array | null => {
+    try {
+      return m.nextKey(k);
+    } catch (e) {
+      const errno = errnoOf(e);
+      if (errno !== Errno.ENOENT) rc = (256 - errno) & 0xff; // bpftool stops silently
+      return null;
     }
+  };
+  let k = next(null);
+  while (k) {
+    let v: Uint8Array | undefined;
+    let err = 0;
+    try {
+      v = m.lookup(k);
+    } catch (e) {
+      err = errnoOf(e);
+    }
+    if (v) {
+      n++;
+      if (o.json) writeEntryJson(o.w, rec, k, v, s.ncpus);
+      else if (btfPlain && btf) writeBtfEntry(btfPlain.w, rec, btf, k, v, s.ncpus, true);
+      else o.print(entryPlain(rec, k, v, s.ncpus));
+    } else if (!((isMapOfMaps(rec.spec.type) || isMapOfProgs(rec.spec.type)) && err === Errno.ENOENT)) {
+      if (w) {
+        w.startObject();
+        w.name('key').hexBytes(k);
+        w.name('value').startObject().stringField('error', strerror(err)).endObject();
+        w.endObject();
+      } else {
+        o.print(entryErrorPlain(rec, k, err === Errno.ENOENT ? '<no entry>' : strerror(err)));
+      }
+    }
+    k = next(k);
   }
   if (w) {
     w.endArray();
@@ -233,6 +238,22 @@ const doUpdate: Handler = (s, o, args) => {
   if (o.json) o.w.null();
 };
 
+/**
+ * BPF_MAP_LOOKUP_ELEM on a bloom filter tests membership of the value buffer user space
+ * passes in; bpftool passes a fresh (zeroed) buffer, so that is what is tested here.
+ */
+function bloomPeekZero(s: Session, m: BpfMap, valueSize: number): Uint8Array {
+  const mem = s.runtime().mem;
+  const addr = mem.alloc(Math.max(valueSize, 1), { kind: 'scratch', name: 'bloom value' });
+  try {
+    const r = m.peekAddr ? m.peekAddr(addr) : -Errno.EINVAL;
+    if (r < 0) throw new MapError(-r, 'lookup');
+    return new Uint8Array(valueSize);
+  } finally {
+    mem.free(addr);
+  }
+}
+
 function printKeyValue(s: Session, o: Output, rec: PinnedMapRecord, key: Uint8Array, value: Uint8Array): void {
   const btf = recordBtf(rec);
   if (o.json) {
@@ -255,7 +276,8 @@ const doLookup: Handler = (s, o, args) => {
   const m = s.materialize(rec);
   let value: Uint8Array;
   try {
-    value = m.lookup(key);
+    if (rec.spec.type === MapType.BLOOM_FILTER) value = bloomPeekZero(s, m, rec.spec.valueSize);
+    else value = m.lookup(key);
   } catch (err) {
     const errno = errnoOf(err);
     if (errno === Errno.ENOENT) {
