@@ -18,7 +18,7 @@ import { rewriteCtx } from './ctx-rewrite.js';
 import { ProgLoadError } from './errors.js';
 import type { Runtime } from './runtime.js';
 import { progTag } from './tag.js';
-import { testRun } from './testrun.js';
+import { releaseRunCache, testRun } from './testrun.js';
 import type { LoadedProgram, TestRunOptions, TestRunResult } from './types.js';
 
 /** A verifier plugged into loading: accepts or refuses, with a log (kernel format). */
@@ -99,6 +99,7 @@ export class LoadedProgramImpl implements LoadedProgram, RunnableProgram {
     if (this.closed) return;
     this.closed = true;
     this.runtime.unregisterProgram(this);
+    releaseRunCache(this);
   }
 }
 

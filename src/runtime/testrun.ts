@@ -19,7 +19,7 @@ import type { ProgTypeInfo } from '../progs/types.js';
 import type { PacketState, RunEnv } from '../helpers/env.js';
 import { syncPacket } from '../helpers/packet.js';
 import { runRaw } from '../vm/interpreter.js';
-import { ADDR_HI } from '../vm/memory.js';
+import { ADDR_HI, type AllocOptions } from '../vm/memory.js';
 import { TestRunError } from './errors.js';
 import type { LoadedProgramImpl } from './program.js';
 import type { TestRunOptions, TestRunResult } from './types.js';
@@ -38,6 +38,43 @@ const MAX_SKB_FRAGS = 17;
 export interface TestRunExtra {
   /** Socket filters: 'packet' (default, data from the link-layer header) or 'kernel' (BPF_PROG_TEST_RUN's view). */
   view?: 'packet' | 'kernel';
+}
+
+// Regions reused between runs of one program (ctx, frame buffer): allocation and release of
+// the memory's regions are the main fixed cost of a short run.
+const CACHE = new WeakMap<LoadedProgramImpl, Map<string, number>>();
+
+function take(p: LoadedProgramImpl, key: string, size: number, opts: AllocOptions): number {
+  const mem = p.runtime.mem;
+  const c = CACHE.get(p);
+  const a = c?.get(key);
+  if (a !== undefined) {
+    c!.delete(key);
+    const r = mem.region(a);
+    if (r && r.size === size) {
+      mem.u8.fill(0, a, a + size);
+      mem.protect(a, size, { read: true, write: true });
+      return a;
+    }
+    if (r) mem.free(a);
+  }
+  return mem.alloc(size, opts);
+}
+
+function give(p: LoadedProgramImpl, key: string, a: number): void {
+  let c = CACHE.get(p);
+  if (!c) CACHE.set(p, (c = new Map()));
+  const old = c.get(key);
+  if (old !== undefined && old !== a && p.runtime.mem.region(old)) p.runtime.mem.free(old);
+  c.set(key, a);
+}
+
+/** Free the regions kept for a program's runs (when it is unloaded). */
+export function releaseRunCache(p: LoadedProgramImpl): void {
+  const c = CACHE.get(p);
+  if (!c) return;
+  for (const a of c.values()) if (p.runtime.mem.region(a)) p.runtime.mem.free(a);
+  CACHE.delete(p);
 }
 
 function checkTailZero(ctx: Uint8Array, size: number): void {
@@ -60,7 +97,7 @@ function u32(b: Uint8Array, off: number): number {
 function allocCtx(p: LoadedProgramImpl, info: ProgTypeInfo, bytes: Uint8Array): number {
   const mem = p.runtime.mem;
   const size = Math.max(info.ctxMemSize ?? info.ctxSize, bytes.length, 8);
-  const a = mem.alloc(size, { kind: 'ctx', name: info.ctxName });
+  const a = take(p, 'ctx', size, { kind: 'ctx', name: info.ctxName });
   mem.u8.set(bytes, a);
   mem.protect(a, size, { read: true, write: false });
   for (const f of info.fields) {
@@ -127,7 +164,7 @@ function prepareXdp(p: LoadedProgramImpl, o: TestRunOptions): Prepared {
   }
   const fragBytes = data.subarray(linear);
   if (fragBytes.length > MAX_SKB_FRAGS * PAGE_SIZE) throw new TestRunError(Errno.ENOMEM, 'data_in needs more than MAX_SKB_FRAGS fragments');
-  const buf = mem.alloc(PAGE_SIZE, { kind: 'packet', name: 'xdp frame' });
+  const buf = take(p, 'pkt', PAGE_SIZE, { kind: 'packet', name: 'xdp frame' });
   mem.u8.set(data.subarray(0, linear), buf + headroom);
   const pkt: PacketState = {
     kind: 'xdp', buf, cap: PAGE_SIZE, meta: headroom, data: headroom + metaSz, end: headroom + linear,
@@ -152,7 +189,7 @@ function prepareXdp(p: LoadedProgramImpl, o: TestRunOptions): Prepared {
       cdv.setUint32(XDP.data_end, pkt.end - pkt.meta, true);
       return { data: out, ctx: c };
     },
-    release: () => { mem.free(ctx); mem.free(pkt.buf); },
+    release: () => { give(p, 'ctx', ctx); give(p, 'pkt', pkt.buf); },
   };
 }
 
@@ -195,8 +232,8 @@ function prepareSkb(p: LoadedProgramImpl, o: TestRunOptions & TestRunExtra): Pre
   }
   const isL2 = type === ProgType.SCHED_CLS || type === ProgType.SCHED_ACT;
   const packetView = type === ProgType.SOCKET_FILTER && (o.view ?? 'packet') === 'packet';
-  const cap = SKB_HEADROOM + data.length + TAILROOM + 256;
-  const buf = mem.alloc(cap, { kind: 'packet', name: 'skb' });
+  const cap = PAGE_SIZE; // headroom + at most 3712 bytes + tailroom; helpers move to a larger buffer when needed
+  const buf = take(p, 'pkt', cap, { kind: 'packet', name: 'skb' });
   mem.u8.set(data, buf + SKB_HEADROOM);
   const mac = SKB_HEADROOM;
   const net = mac + ETH_HLEN;
@@ -279,7 +316,10 @@ function prepareSkb(p: LoadedProgramImpl, o: TestRunOptions & TestRunExtra): Pre
       cd.setBigUint64(SKB.hwtstamp, rdv.getBigUint64(SKB.hwtstamp, true), true);
       return { data: out, ctx: c };
     },
-    release: () => { mem.free(ctx); mem.free(env.pkt!.buf); },
+    release: () => {
+      give(p, 'ctx', ctx);
+      if (env.pkt!.cap === PAGE_SIZE) give(p, 'pkt', env.pkt!.buf); else mem.free(env.pkt!.buf);
+    },
   };
 }
 
@@ -299,13 +339,13 @@ function prepareTracing(p: LoadedProgramImpl, o: TestRunOptions): Prepared {
   }
   const bytes = o.ctx ?? new Uint8Array(0);
   if (bytes.length > info.ctxSize) checkTailZero(bytes, info.ctxSize);
-  const ctx = mem.alloc(Math.max(info.ctxSize, 8), { kind: 'ctx', name: info.ctxName });
+  const ctx = take(p, 'ctx', Math.max(info.ctxSize, 8), { kind: 'ctx', name: info.ctxName });
   mem.u8.set(bytes.subarray(0, info.ctxSize), ctx);
   mem.protect(ctx, info.ctxSize, { read: true, write: false });
   // bytes beyond what the caller gave are not part of the context
   if (bytes.length < info.ctxSize) mem.protect(ctx + bytes.length, info.ctxSize - bytes.length, { read: false });
   const env = newEnv(p, ctx);
-  return { env, finish: () => ({ data: new Uint8Array(0) }), release: () => mem.free(ctx) };
+  return { env, finish: () => ({ data: new Uint8Array(0) }), release: () => give(p, 'ctx', ctx) };
 }
 
 // ---- the run ---------------------------------------------------------------------------
