@@ -158,7 +158,7 @@ export function loadProgram(runtime: Runtime, spec: ProgramSpec, opts: ProgramLo
     const proto = helperProto(id);
     if (!proto) throw new ProgLoadError(name, `invalid func unknown#${id}`, 22, insn.pc);
     if (!info.helperAllowed(id, spec.expectedAttachType)) {
-      throw new ProgLoadError(name, `program of this type cannot use helper ${helperName(id)}#${id}`, 22, insn.pc);
+      throw new ProgLoadError(name, `program of this type cannot use helper ${helperName(id)}#${id} (program type ${info.name})`, 22, insn.pc);
     }
     if (proto.gplOnly && !gpl) throw new ProgLoadError(name, `cannot call GPL-restricted function from non-GPL compatible program`, 22, insn.pc);
   }

@@ -228,7 +228,7 @@ describe('load-time refusals (the kernel verifier messages)', () => {
   const load = (s: ProgramSpec): unknown => loadProgram(rt, s);
   it('a helper the type may not call', () => {
     expect(() => load(spec(ProgType.XDP, [I(Op.CALL, 0, 0, 0, 9), EXIT()])))
-      .toThrow('program of this type cannot use helper bpf_skb_store_bytes#9');
+      .toThrow('program of this type cannot use helper bpf_skb_store_bytes#9 (program type xdp)');
   });
   it('an unknown helper', () => {
     expect(() => load(spec(ProgType.XDP, [I(Op.CALL, 0, 0, 0, 999), EXIT()]))).toThrow('invalid func unknown#999');
