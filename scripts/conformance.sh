@@ -11,6 +11,8 @@
 #               and serge1/ELFIO (for the build); default /work/.mirror
 #   SETUP       the build recipe; default ../shared/tools/conformance/setup.sh beside this repo
 #   EXTRA_TESTS also run this directory of .data files (e.g. testdata/golden)
+#   KERNEL=1    also run the suite on the real kernel with tsbpf's harness (root, bpftool):
+#               dist/conformance/kernel-suite.js compares the kernel with the expected results
 # Prints the runner's per-test lines and ends with its `Passed N out of M tests.` line.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,4 +39,8 @@ run "$TESTS"
 if [ -n "${EXTRA_TESTS:-}" ]; then
   echo "--- $EXTRA_TESTS"
   run "$EXTRA_TESTS"
+fi
+if [ -n "${KERNEL:-}" ]; then
+  echo "--- the same tests on the kernel (tsbpf harness: XDP / socket filter via bpftool prog run)"
+  node "$ROOT/dist/conformance/kernel-suite.js" "$TESTS"
 fi
