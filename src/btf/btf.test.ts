@@ -61,7 +61,7 @@ describe('BTF.ext', () => {
       .map((l) => /^\s+([0-9a-f]+):\s+CO-RE <(\w+)> \[(\d+)\] [^(]*(?:\(([\d:]+)\))?/.exec(l))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => ({ off: Number.parseInt(m[1]!, 16), kind: m[2], type: Number(m[3]), access: m[4] }));
-    expect(want.length).toBe(6);
+    expect(want.length).toBe(7);
     const got = ext.coreRelos.get('kprobe/do_exit')!.map((r) => ({ off: r.insnOff, kind: CORE_RELO_KIND_NAMES[r.kind], type: r.typeId, access: r.accessStr }));
     expect(got.map((g) => ({ ...g, access: g.kind === 'type_exists' || g.kind === 'enumval_value' ? undefined : g.access }))).toEqual(want);
     expect(btf.type(got[0]!.type).name).toBe('task_struct');

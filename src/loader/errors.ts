@@ -16,7 +16,8 @@ export interface LoaderLocation {
  * LOADER_RELOC (relocation to a missing or wrong-kind symbol, bad target instruction),
  * LOADER_CALL (call to no function), LOADER_MAP (malformed or invalid map definition),
  * LOADER_UNSUPPORTED (feature not provided: .kconfig/.ksyms externs, kfuncs, struct_ops,
- * arena), LOADER_BTF (BTF needed but missing or inconsistent).
+ * arena), LOADER_BTF (BTF needed but missing or inconsistent), LOADER_CORE (a CO-RE
+ * relocation that cannot be applied against the given target BTF).
  */
 export class LoaderError extends BpfError {
   readonly section?: string;

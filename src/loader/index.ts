@@ -7,3 +7,4 @@ export {
   type SectionDef, type SectionInfo,
 } from './sections.js';
 export { lineInfoFor, lineInfoAt, formatLineInfo } from './lineinfo.js';
+export { applyCoreRelo, essentialName, poisonInsn, CORE_POISON_IMM } from './core.js';

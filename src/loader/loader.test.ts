@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseElf } from '../elf/index.js';
 import { slotCount, type Insn } from '../isa/insn.js';
@@ -340,10 +340,10 @@ describe('externs', () => {
 });
 
 describe('core.o (CO-RE relocations)', () => {
-  it('keeps the records but does not apply them: instructions are as compiled', () => {
+  it('without a target, keeps the records but does not apply them: instructions are as compiled', () => {
     const spec = parse('core.o');
     const p = prog(spec, 'core_read');
-    expect(spec.btfExt!.coreRelos.get('kprobe/do_exit')!.length).toBe(6);
+    expect(spec.btfExt!.coreRelos.get('kprobe/do_exit')!.length).toBe(7);
     const elf = parseElf(load('core.o'));
     const code = elf.sectionBytes('kprobe/do_exit');
     expect(slotCount(p.insns) * 8).toBe(code.length);
@@ -439,5 +439,49 @@ describe('vmlinux_xdp.o (built against a generated vmlinux.h)', () => {
     expect(relos.map((r) => spec.btf!.type(r.typeId).name)).toEqual(['xdp_md', 'xdp_md', 'ethhdr', 'iphdr']);
     const code = parseElf(load('vmlinux_xdp.o')).sectionBytes('xdp');
     expect(slotCount(p.insns) * 8).toBe(code.length);
+  });
+});
+
+describe('CO-RE relocations applied against a target BTF', () => {
+  const code = (spec: ObjectSpec, name: string) => prog(spec, name).insns.map((i) => [i.pc, i.opcode, i.src, i.off, i.imm, i.imm2]);
+  it('against the object itself: nothing changes', () => {
+    for (const [f, p] of [['core.o', 'core_read'], ['vmlinux_xdp.o', 'vmlinux_xdp']] as const) {
+      const plain = parse(f);
+      expect(code(parseObject(load(f), { name: 'x', coreTarget: plain.btf! }), p)).toEqual(code(plain, p));
+    }
+  });
+  it('against BTF without the types: exists → 0, the rest poisoned as libbpf does', async () => {
+    const { CORE_POISON_IMM } = await import('./index.js');
+    const other = parse('legacy.o').btf!; // no task_struct, no xdp_action
+    const p = prog(parseObject(load('core.o'), { coreTarget: other }), 'core_read');
+    const at = (pc: number) => p.insns.find((i) => i.pc === pc)!;
+    // byte_off of parent / tgid: poisoned
+    expect(at(1)).toMatchObject({ opcode: 0x85, src: 0, imm: CORE_POISON_IMM });
+    expect(at(7)).toMatchObject({ opcode: 0x85, imm: CORE_POISON_IMM });
+    // field_exists(pid) → 0, type_exists → 0
+    expect(at(15)).toMatchObject({ opcode: 0xb7, imm: 0 });
+    expect(at(20)).toMatchObject({ opcode: 0xb7, imm: 0 });
+    // enum value in a lddw: both slots poisoned
+    expect(at(25)).toMatchObject({ opcode: 0x85, imm: CORE_POISON_IMM });
+    expect(at(26)).toMatchObject({ opcode: 0x85, imm: CORE_POISON_IMM });
+    expect(slotCount(p.insns)).toBe(slotCount(prog(parse('core.o'), 'core_read').insns));
+  });
+  const vmlinux = '/sys/kernel/btf/vmlinux';
+  it.skipIf(!existsSync(vmlinux))('against the running kernel (offsets from its BTF)', async () => {
+    const { parseBtf, BtfKind } = await import('../btf/index.js');
+    const kbtf = parseBtf(new Uint8Array(readFileSync(vmlinux)));
+    const p = prog(parseObject(load('core.o'), { coreTarget: kbtf }), 'core_read');
+    const at = (pc: number) => p.insns.find((i) => i.pc === pc)!;
+    const ts = kbtf.type(kbtf.findByName('task_struct', BtfKind.STRUCT)) as { members: ReadonlyArray<{ name: string; bitOffset: number }> };
+    const off = (n: string) => ts.members.find((m) => m.name === n)!.bitOffset / 8;
+    expect(at(1).imm).toBe(off('parent'));
+    expect(at(7).imm).toBe(off('tgid'));
+    expect(at(15).imm).toBe(1);
+    expect(at(17).imm).toBe(4);
+    expect(at(20).imm).toBe(1);
+    expect(at(25)).toMatchObject({ opcode: 0x18, imm: 2, imm2: 0 }); // XDP_PASS
+    // the vmlinux.h-built program was compiled against this kernel: nothing moves
+    const v = parse('vmlinux_xdp.o');
+    expect(code(parseObject(load('vmlinux_xdp.o'), { name: 'vmlinux_xdp', coreTarget: kbtf }), 'vmlinux_xdp')).toEqual(code(v, 'vmlinux_xdp'));
   });
 });

@@ -14,6 +14,7 @@ import {
   MapType, BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, BPF_OBJ_NAME_LEN, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC,
   BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, type AttachType, type ProgType,
 } from '../uapi/bpf.js';
+import { applyCoreRelo, poisonInsn } from './core.js';
 import { LoaderError } from './errors.js';
 import { sectionInfo, type SectionInfo } from './sections.js';
 import type { LineInfo, MapReference, ObjectSpec, ProgramSpec } from './types.js';
@@ -54,6 +55,12 @@ export interface ParseOptions {
   sectionOverride?: Record<string, SectionOverride> | ((section: string, program: string) => SectionOverride | undefined);
   /** Keep programs of unrecognised sections with type UNSPEC instead of failing (libbpf fails only at load). */
   allowUnknownSections?: boolean;
+  /**
+   * Apply the object's CO-RE relocations against this target BTF (for example
+   * parseBtf(readFileSync('/sys/kernel/btf/vmlinux'))). Without it, instructions keep the
+   * values clang computed from the program's own type definitions.
+   */
+  coreTarget?: Btf;
 }
 
 /** libbpf's object name for a path: base name, cut at the first '.', at most 15 characters. */
@@ -203,6 +210,7 @@ export function parseObject(bytes: Uint8Array, opts: ParseOptions = {}): ObjectS
 
   // ---- functions and relocations -----------------------------------------------------
   for (const s of execSecs) ctx.funcs.set(s.index, collectFuncs(ctx, s));
+  if (opts.coreTarget && ctx.btf && ctx.btfExt) applyCore(ctx, execSecs, opts.coreTarget);
   for (const s of execSecs) collectRelocs(ctx, s);
   const textIdx = execSecs.find((s) => s.name === '.text')?.index ?? -1;
 
@@ -489,6 +497,31 @@ function collectRelocs(ctx: Ctx, sec: ElfSection): void {
         fn.relocs.set(insn.pc, { kind: 'call', target, relIndex: -1 });
       } else if (insn.opcode === OP_LDDW && insn.src === BPF_PSEUDO_FUNC) {
         throw new LoaderError('LOADER_RELOC', `prog '${fn.name}': missing subprog addr relo for insn #${insn.pc}`, { section: label, offset: fn.off + insn.pc * INSN_SZ }, LIBBPF_ERRNO_RELOC);
+      }
+    }
+  }
+}
+
+// ---- CO-RE -----------------------------------------------------------------------------
+
+function applyCore(ctx: Ctx, execSecs: ElfSection[], target: Btf): void {
+  for (const [secName, recs] of ctx.btfExt!.coreRelos) {
+    const sec = execSecs.find((s) => s.name === secName);
+    if (!sec) throw new LoaderError('LOADER_CORE', `CO-RE relocations for section '${secName}', which holds no code`, { section: '.BTF.ext' });
+    for (const r of recs) {
+      // relocations outside any function (eliminated code) are skipped, as libbpf does
+      const fn = funcContaining(ctx, sec.index, r.insnOff);
+      if (!fn) continue;
+      const idx = r.insnOff % INSN_SZ === 0 ? fn.bySlot.get(r.insnOff / INSN_SZ - fn.slot) : undefined;
+      if (idx === undefined) {
+        throw new LoaderError('LOADER_CORE', `CO-RE relocation at offset ${r.insnOff} is not at an instruction of '${fn.name}'`, { section: secName, offset: r.insnOff });
+      }
+      const insn = fn.insns[idx]!;
+      if (applyCoreRelo(insn, r, ctx.btf!, target, { section: secName, prog: fn.name }) === 'poison-lddw') {
+        // libbpf poisons both slots of the lddw
+        fn.insns.splice(idx, 1, poisonInsn(insn.pc), poisonInsn(insn.pc + 1));
+        fn.bySlot.clear();
+        fn.insns.forEach((x, i) => fn.bySlot.set(x.pc, i));
       }
     }
   }

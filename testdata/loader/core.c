@@ -11,7 +11,10 @@ struct task_struct {
 	struct task_struct *parent;
 } __attribute__((preserve_access_index));
 
-enum task_state { TASK_RUNNING = 0, TASK_DEAD = 128 };
+/* a flavour of the kernel's enum xdp_action with different values: CO-RE gives the kernel's */
+enum xdp_action___local { XDP_ABORTED___local = 100, XDP_PASS___local = 102 };
+/* a type the kernel does not have */
+struct no_such_kernel_struct { int x; } __attribute__((preserve_access_index));
 
 SEC("kprobe/do_exit")
 int core_read(struct task_struct *t)
@@ -22,7 +25,9 @@ int core_read(struct task_struct *t)
 		ppid += bpf_core_field_size(t->pid);
 	if (bpf_core_type_exists(struct task_struct))
 		ppid += 1;
-	ppid += bpf_core_enum_value(enum task_state, TASK_DEAD);
+	ppid += bpf_core_enum_value(enum xdp_action___local, XDP_PASS___local);
+	if (bpf_core_type_exists(struct no_such_kernel_struct))
+		ppid += 1000;
 	return ppid;
 }
 
