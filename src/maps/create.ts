@@ -12,6 +12,7 @@ import { HashMap } from './hash.js';
 import { LpmTrieMap } from './lpm.js';
 import { BloomFilterMap, QueueStackMap } from './queue.js';
 import { RingbufMap } from './ringbuf.js';
+import { CgroupStorageMap } from './cgroup.js';
 import { MapError, type BpfMap, type MapSpec } from './types.js';
 import { validateMapSpec } from './validate.js';
 
@@ -41,6 +42,8 @@ const CTORS = new Map<number, MapCtor>([
   [MapType.BLOOM_FILTER, BloomFilterMap],
   [MapType.LPM_TRIE, LpmTrieMap],
   [MapType.RINGBUF, RingbufMap],
+  [MapType.CGROUP_STORAGE, CgroupStorageMap],
+  [MapType.PERCPU_CGROUP_STORAGE, CgroupStorageMap],
 ]);
 
 /** Register (or replace) the implementation of a map type. */

@@ -15,6 +15,7 @@ export { HashOfMaps, DevMapHash, SockHash } from './hash-variants.js';
 export { SlotArrayMap, DevMap, checkInnerMap, type RedirectTarget } from './fdarray.js';
 export { QueueStackMap, BloomFilterMap } from './queue.js';
 export { LpmTrieMap } from './lpm.js';
+export { CgroupStorageMap } from './cgroup.js';
 export {
   RingbufMap, type RingbufRecord, RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT, RINGBUF_HDR_SZ,
   BPF_RB_NO_WAKEUP, BPF_RB_FORCE_WAKEUP, BPF_RB_AVAIL_DATA, BPF_RB_RING_SIZE, BPF_RB_CONS_POS, BPF_RB_PROD_POS,

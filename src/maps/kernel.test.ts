@@ -36,7 +36,7 @@ const TYPE_NAMES: Record<number, string> = {
   [MapType.RINGBUF]: 'ringbuf', [MapType.PROG_ARRAY]: 'prog_array', [MapType.PERF_EVENT_ARRAY]: 'perf_event_array',
   [MapType.DEVMAP]: 'devmap', [MapType.DEVMAP_HASH]: 'devmap_hash', [MapType.CPUMAP]: 'cpumap', [MapType.XSKMAP]: 'xskmap',
   [MapType.SOCKMAP]: 'sockmap', [MapType.SOCKHASH]: 'sockhash', [MapType.STACK_TRACE]: 'stack_trace',
-  [MapType.CGROUP_ARRAY]: 'cgroup_array',
+  [MapType.CGROUP_ARRAY]: 'cgroup_array', [MapType.CGROUP_STORAGE]: 'cgroup_storage', [MapType.PERCPU_CGROUP_STORAGE]: 'percpu_cgroup_storage',
 };
 
 const dir = kernel.available ? pinDir('maps') : undefined;
@@ -237,6 +237,10 @@ describeKernel('maps vs the kernel (bpftool)', () => {
       spec(MapType.LRU_HASH, 4, 4, 5, 2),
       spec(MapType.QUEUE, 0, (1 << 22) + 1, 1), spec(MapType.BLOOM_FILTER, 0, (1 << 22) + 1, 1), spec(MapType.DEVMAP_HASH, 4, 4, 2 ** 31 + 1),
       spec(MapType.CPUMAP, 4, 4, 8193), spec(MapType.LPM_TRIE, 8, 4, 0xffffffff, 1),
+      spec(MapType.CGROUP_STORAGE, 16, 8, 0), spec(MapType.CGROUP_STORAGE, 8, 8, 0), spec(MapType.CGROUP_STORAGE, 12, 8, 0),
+      spec(MapType.CGROUP_STORAGE, 16, 8, 1), spec(MapType.CGROUP_STORAGE, 16, 65407, 0), spec(MapType.CGROUP_STORAGE, 16, 65408, 0),
+      spec(MapType.CGROUP_STORAGE, 16, 0, 0), spec(MapType.CGROUP_STORAGE, 16, 8, 0, 1), spec(MapType.CGROUP_STORAGE, 16, 8, 0, 0x80),
+      spec(MapType.PERCPU_CGROUP_STORAGE, 16, 32768, 0), spec(MapType.PERCPU_CGROUP_STORAGE, 16, 32769, 0),
     ];
     const diffs: string[] = [];
     for (const c of cases) {
@@ -334,11 +338,14 @@ describeKernel('maps vs the kernel (bpftool)', () => {
       { op: 'update', key: le(0, 4), value: le(0, 4) }, { op: 'lookup', key: le(0, 4) },
     ];
     const b: Op[] = [{ op: 'push', value: le(1, 4) }, { op: 'push', value: le(1, 4), flags: 'exist' }, { op: 'getnext' }];
+    const cs: Op[] = [{ op: 'lookup', key: le(1, 16) }, { op: 'update', key: le(1, 16), value: le(1, 8) }, { op: 'update', key: le(1, 16), value: le(1, 8), flags: 'noexist' },
+      { op: 'delete', key: le(1, 16) }, { op: 'getnext' }, { op: 'getnext', key: le(1, 16) }];
     expect([
       ...differential(spec(MapType.DEVMAP, 4, 4, 4), d),
       ...differential(spec(MapType.DEVMAP_HASH, 4, 4, 4), dh),
       ...differential(spec(MapType.CPUMAP, 4, 4, 4), c),
       ...differential(spec(MapType.BLOOM_FILTER, 0, 4, 16), b, { dump: false }),
+      ...differential(spec(MapType.CGROUP_STORAGE, 16, 8, 0), cs),
     ]).toEqual([]);
   });
 

@@ -5,7 +5,7 @@ import { Runtime } from '../runtime/runtime.js';
 import { MapType } from '../uapi/bpf.js';
 import { Errno } from '../uapi/errno.js';
 import {
-  ArrayMap, BatchError, BloomFilterMap, createMap, DevMapHash, HashMap, HashOfMaps, jhash, LpmTrieMap, MapError,
+  ArrayMap, BatchError, BloomFilterMap, CgroupStorageMap, createMap, DevMapHash, HashMap, HashOfMaps, jhash, LpmTrieMap, MapError,
   PerfEventArrayMap, QueueStackMap, readSnapshot, restoreMap, RingbufMap, SlotArrayMap, snapshotMap, StackTraceMap,
   u32Key, validateMapSpec, type BpfMap, type MapSpec,
 } from './index.js';
@@ -449,6 +449,35 @@ describe('redirect maps', () => {
     x.update(u32(0), u32(55));
     expect(x.redirectTarget(0)).toEqual({ type: 'xsk', key: 0, target: 55 });
     expect(errnoOf(() => x.lookup(u32(0)))).toBe(Errno.EOPNOTSUPP);
+  });
+});
+
+describe('CGROUP_STORAGE', () => {
+  it('storage per attachment, test-run storage outside the map, kernel errno', () => {
+    const rt = new Runtime({ ncpus: 2 });
+    const m = createMap(rt, spec(MapType.CGROUP_STORAGE, 16, 8, 0)) as CgroupStorageMap;
+    const key = new Uint8Array(16); key[0] = 7; key[8] = 2;
+    expect(errnoOf(() => m.lookup(key))).toBe(Errno.ENOENT);
+    expect(errnoOf(() => m.update(key, new Uint8Array(8)))).toBe(Errno.ENOENT);
+    expect(m.nextKey(null)).toBeNull();
+    const a = m.attach(key);
+    rt.mem.dv.setUint32(a, 42, true);
+    expect(rd32(m.lookup(key))).toBe(42);
+    expect(m.storageAddr(key)).toBe(a);
+    expect(errnoOf(() => m.update(key, new Uint8Array(8), 1))).toBe(Errno.EINVAL);
+    m.update(key, new Uint8Array(8).fill(1), 2);
+    expect(errnoOf(() => m.delete(key))).toBe(Errno.EINVAL);
+    expect([...m.nextKey(null)!]).toEqual([...key]);
+    const run = m.testRunStorage();
+    expect(rt.mem.dv.getUint32(run.addr(), true)).toBe(0);
+    expect(m.keys().length).toBe(1);
+    const p = createMap(rt, spec(MapType.PERCPU_CGROUP_STORAGE, 8, 4, 0)) as CgroupStorageMap;
+    rt.currentCpu = 1;
+    rt.mem.dv.setUint32(p.attach(new Uint8Array(8)), 9, true);
+    expect([...p.lookup(new Uint8Array(8))]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0]);
+    expect(errnoOf(() => createMap(rt, spec(MapType.CGROUP_STORAGE, 16, 8, 1)))).toBe(Errno.EINVAL);
+    const r = restoreMap(new Runtime({ ncpus: 2 }), snapshotMap(m));
+    expect([...r.lookup(key)]).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
   });
 });
 

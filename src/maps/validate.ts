@@ -70,7 +70,11 @@ export const SUPPORTED_MAP_TYPES: ReadonlySet<number> = new Set<number>([
   MapType.LRU_PERCPU_HASH, MapType.LPM_TRIE, MapType.ARRAY_OF_MAPS, MapType.HASH_OF_MAPS,
   MapType.DEVMAP, MapType.SOCKMAP, MapType.CPUMAP, MapType.XSKMAP, MapType.SOCKHASH,
   MapType.QUEUE, MapType.STACK, MapType.DEVMAP_HASH, MapType.RINGBUF, MapType.BLOOM_FILTER,
+  MapType.CGROUP_STORAGE, MapType.PERCPU_CGROUP_STORAGE,
 ]);
+
+/** BPF_LOCAL_STORAGE_MAX_VALUE_SIZE (U16_MAX minus the rounded storage element header). */
+export const LOCAL_STORAGE_MAX_VALUE_SIZE = 65535 - 128;
 
 /** Checks of the map name as bpf_obj_name_cpy does them. */
 export function validateMapName(name: string): void {
@@ -223,6 +227,17 @@ export function validateMapSpec(spec: MapSpec, ncpus = 1): void {
       if (me === 0 || (hash ? ks === 0 : ks !== 4) || (vs !== 4 && vs !== 8) || (flags & ~(F_NUMA_NODE | F_ACCESS_MASK))) fail(Errno.EINVAL, `${hash ? 'sockhash: non-zero key size' : 'sockmap: key size 4'}, value size 4 or 8, flags numa/access only`);
       if (hash && ks > 512) fail(Errno.E2BIG, 'key size > 512');
       if (!hash && me * 8 > MAX_MAP_BYTES) fail(Errno.ENOMEM, 'sockmap too large');
+      return;
+    }
+    case MapType.CGROUP_STORAGE:
+    case MapType.PERCPU_CGROUP_STORAGE: {
+      // cgroup_storage_map_alloc
+      const max = type === MapType.PERCPU_CGROUP_STORAGE ? Math.min(LOCAL_STORAGE_MAX_VALUE_SIZE, PCPU_MIN_UNIT_SIZE) : LOCAL_STORAGE_MAX_VALUE_SIZE;
+      if (ks !== 16 && ks !== 8) fail(Errno.EINVAL, 'key size must be 16 (struct bpf_cgroup_storage_key) or 8 (cgroup id)');
+      if (vs === 0) fail(Errno.EINVAL, 'value size is 0');
+      if (vs > max) fail(Errno.E2BIG, `value size > ${max}`);
+      if (bad(F_NUMA_NODE | F_ACCESS_MASK)) fail(Errno.EINVAL, `flags 0x${flags.toString(16)} not allowed for cgroup storage`);
+      if (me !== 0) fail(Errno.EINVAL, 'max_entries must be 0 (storage is per cgroup)');
       return;
     }
     default:
