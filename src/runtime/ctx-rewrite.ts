@@ -151,9 +151,11 @@ export function findCtxAccesses(insns: readonly Insn[]): CtxAccess[] {
  */
 export function rewriteCtx(
   progName: string, insns: readonly Insn[], info: ProgTypeInfo, attachType: number,
-): Insn[] {
+): Insn[] & { maxCtxOffset?: number } {
   const accesses = findCtxAccesses(insns);
-  const out = insns.slice();
+  const out: Insn[] & { maxCtxOffset?: number } = insns.slice();
+  // the kernel's prog->aux->max_ctx_offset: end of the furthest ctx access
+  out.maxCtxOffset = accesses.reduce((m, a) => Math.max(m, a.off + a.size), 0);
   const index = new Map<number, number>();
   out.forEach((i, n) => index.set(i.pc, n));
   for (const a of accesses) {

@@ -62,6 +62,8 @@ export class LoadedProgramImpl implements LoadedProgram, RunnableProgram {
   readonly maps: readonly BpfMap[];
   /** True when no verifier proved the program: every access is checked at run time. */
   readonly checked: boolean;
+  /** End of the furthest context access (the kernel's max_ctx_offset; raw_tracepoint test runs need that much ctx). */
+  maxCtxOffset = 0;
   readonly loadedAt = Date.now();
   private closed = false;
 
@@ -207,5 +209,7 @@ export function loadProgram(runtime: Runtime, spec: ProgramSpec, opts: ProgramLo
   } catch (e) {
     throw new ProgLoadError(name, e instanceof Error ? e.message : String(e), 22);
   }
-  return new LoadedProgramImpl(runtime, spec, info, xlated, program, tag, used, log, checked);
+  const loaded = new LoadedProgramImpl(runtime, spec, info, xlated, program, tag, used, log, checked);
+  loaded.maxCtxOffset = xlated.maxCtxOffset ?? 0;
+  return loaded;
 }

@@ -463,3 +463,12 @@ describe('ifindex / rxQueue shortcuts', () => {
     expect(new DataView(t.programs.tc_fields!.run({ data: frame, ifindex: 4 }).ctx!.buffer).getUint32(56, true)).toBe(4);
   });
 });
+
+describe('raw_tracepoint ctx size', () => {
+  it('must cover what the program reads (max_ctx_offset)', () => {
+    const c = obj('tracing_rt');
+    expect((c.programs.rtp as unknown as { maxCtxOffset: number }).maxCtxOffset).toBe(16);
+    expect(() => c.programs.rtp!.run({ ctx: new Uint8Array(8) })).toThrow(/reads 16/);
+    expect(c.programs.rtp!.run({ ctx: new Uint8Array(16) }).retval).toBe(0);
+  });
+});

@@ -98,6 +98,8 @@ export class Runtime {
   addressSpace: AddressSpaceRegion[];
   routes: Route[];
   devices: NetDevice[];
+  /** What bpf_get_attach_cookie returns (the BPF link's cookie). */
+  attachCookie = 0n;
   /** Nanoseconds at creation (bpf_ktime_get_boot_ns counts from here, as uptime). */
   readonly bootNs: bigint;
 

@@ -332,6 +332,7 @@ function prepareTracing(p: LoadedProgramImpl, o: TestRunOptions): Prepared {
     if ((o.data && o.data.length) || o.dataSizeOut) throw new TestRunError(Errno.EINVAL, 'raw_tracepoint test runs take no data_in / data_out');
     if ((o.repeat ?? 0) > 1) throw new TestRunError(Errno.EINVAL, 'raw_tracepoint test runs take no repeat');
     if ((o.ctx?.length ?? 0) > 96) throw new TestRunError(Errno.EINVAL, `ctx_in is ${o.ctx!.length} bytes, more than 12 arguments`);
+    if ((o.ctx?.length ?? 0) < p.maxCtxOffset) throw new TestRunError(Errno.EINVAL, `ctx_in is ${o.ctx?.length ?? 0} bytes, the program reads ${p.maxCtxOffset}`);
     if (((o.flags ?? 0) & 1) === 0 && o.cpu) throw new TestRunError(Errno.EINVAL, 'cpu needs BPF_F_TEST_RUN_ON_CPU');
     if (o.cpu !== undefined && o.cpu >= p.runtime.ncpus) throw new TestRunError(Errno.ENXIO, `cpu ${o.cpu} does not exist`);
   } else if (o.data && o.data.length) {

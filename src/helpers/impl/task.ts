@@ -59,6 +59,13 @@ export const taskHelpers: HelperImpls = {
     cpu.mem.markWritten(a, 8);
     cpu.ret(0);
   },
+  // kprobe: the probed address, taken from the caller's pt_regs (ip); other types: 0
+  [BpfFunc.get_func_ip]: (cpu) => {
+    const env = envOf(cpu);
+    if (env.prog.info.type !== 2 || !cpu.mem.canRead(env.ctx + 128, 8)) return cpu.ret(0);
+    cpu.setBig(0, cpu.mem.dv.getBigUint64(env.ctx + 128, true));
+  },
+  [BpfFunc.get_attach_cookie]: (cpu) => cpu.setBig(0, envOf(cpu).runtime.attachCookie),
   [BpfFunc.spin_lock]: (cpu) => {
     const env = envOf(cpu);
     const a = cpu.addr(1);
