@@ -73,6 +73,17 @@ describe('tsbpf asm / disasm', () => {
       'section socket:\nprog:\n   0: (b7) r0 = 0\n   1: (07) r0 += 1\n   2: (a5) if r0 < 0x3 goto pc-2\n   3: (95) exit\n');
   });
 
+  it('exact: llvm spelling that keeps every field', async () => {
+    writeFileSync(join(dir, 'calls.s'), 'call local 1\nexit\nr0 = 1\nexit\n');
+    expect((await cli(['asm', 'calls.s', '-o', 'calls.bin'], dir)).rc).toBe(0);
+    expect((await cli(['disasm', 'calls.bin'], dir)).out).toContain('\tcall 0x1\n');
+    const exact = await cli(['disasm', 'calls.bin', 'exact'], dir);
+    expect(exact.out).toContain('\tcall local 0x1\n');
+    writeFileSync(join(dir, 'calls2.s'), exact.out);
+    expect((await cli(['asm', 'calls2.s', '-o', 'calls2.bin'], dir)).rc).toBe(0);
+    expect(readFileSync(join(dir, 'calls2.bin'))).toEqual(readFileSync(join(dir, 'calls.bin')));
+  });
+
   it('errors are reported, not thrown', async () => {
     writeFileSync(join(dir, 'bad.s'), 'r0 = 0\nr0 = frob\n');
     const r = await cli(['asm', 'bad.s'], dir);

@@ -1,11 +1,13 @@
-// tsbpf disasm FILE [section NAME] [syntax {llvm|kernel|conformance}] [decimal] [mcpu {v1|v2|v3|v4}] [format {raw|hex}]
+// tsbpf disasm FILE [section NAME] [syntax {llvm|kernel|conformance}] [decimal] [exact] [mcpu {v1|v2|v3|v4}] [format {raw|hex}]
 //
 // FILE is an ELF object (its code sections, or just section NAME) or raw bytecode (`format
 // hex` for hex text). The llvm syntax (default) prints exactly what `llvm-objdump -d FILE`
 // (LLVM 19) prints: hex immediates unless `decimal` (--no-print-imm-hex), and the
 // `--mcpu=v3/v4` spelling with `mcpu v3|v4`. `kernel` prints bpftool's xlated / verifier
 // log spelling, `conformance` the bpf_conformance assembler syntax (`tsbpf asm` reads both
-// llvm and conformance output back).
+// llvm and conformance output back). `exact` uses tsbpf's spellings where llvm-objdump's
+// text drops fields (call kinds, kfunc BTF-object index, ld_pseudo's second immediate,
+// LD_IND's immediate), so that `tsbpf asm` gets the same bytes back.
 
 import { formatInsn, codeSections, objdumpElf, objdumpSection, type DisasmOptions } from '../../asm/disasm.js';
 import { decode, isLddw } from '../../isa/insn.js';
@@ -14,7 +16,7 @@ import { isPrefix } from '../args.js';
 import { CliError, type CliContext, type CliObject } from '../context.js';
 import { readInput } from './asm.js';
 
-export const DISASM_USAGE = `Usage: tsbpf disasm FILE [section NAME] [syntax {llvm|kernel|conformance}] [decimal] [mcpu {v1|v2|v3|v4}] [format {raw|hex}]
+export const DISASM_USAGE = `Usage: tsbpf disasm FILE [section NAME] [syntax {llvm|kernel|conformance}] [decimal] [exact] [mcpu {v1|v2|v3|v4}] [format {raw|hex}]
 `;
 
 function listing(bytes: Uint8Array, opts: DisasmOptions): Array<{ pc: number; hex: string; text: string }> {
@@ -50,6 +52,7 @@ export function runDisasm(ctx: CliContext, argv: string[]): number {
       if (v !== 'llvm' && v !== 'kernel' && v !== 'conformance') throw new CliError(`unknown syntax '${v}' (llvm, kernel or conformance)`);
       opts.dialect = v;
     } else if (isPrefix(w, 'decimal')) opts.hex = false;
+    else if (isPrefix(w, 'exact')) opts.extended = true;
     else if (isPrefix(w, 'mcpu')) {
       const v = val('a cpu version');
       if (!/^v[1-4]$|^generic$|^probe$/.test(v)) throw new CliError(`unknown cpu '${v}' (v1..v4)`);
