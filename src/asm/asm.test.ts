@@ -184,6 +184,11 @@ describe('kernel dialect', () => {
     expect(k('call local 3')).toBe('(85) call pc+3');
     expect(k('r0 = *(u16 *)skb[r3 + 5]')).toBe('(48) r0 = *(u16 *)skb[r3 + 5]');
     expect(formatInsnKernel(assembleInsn('ld_pseudo r1, 1, 5'), { imm64: (i) => `map[id:${i.imm}]` })).toBe('(18) r1 = map[id:5]');
+    expect(formatInsnKernel(assembleInsn('ld_pseudo r1, 1, 5'), { bpftool: true })).toBe('(18) r1 = map[id:5]');
+    expect(formatInsnKernel(assembleInsn('ld_pseudo r1, 2, 7, 16'), { bpftool: true })).toBe('(18) r1 = map[id:7][0]+16');
+    expect(formatInsnKernel(assembleInsn('ld_pseudo r1, 6, 1, 0'), { bpftool: true })).toBe('(18) r1 = map[idx:1]+0');
+    expect(formatInsnKernel(assembleInsn('ld_pseudo r1, 4, 3'), { bpftool: true })).toBe('(18) r1 = subprog[+3]');
+    expect(formatInsnKernel(assembleInsn('r1 = 0x10 ll'), { bpftool: true })).toBe('(18) r1 = 0x10');
   });
   it('marks invalid encodings', () => {
     const bad = decode(Uint8Array.from([0xff, 0, 0, 0, 0, 0, 0, 0]))[0]!;

@@ -189,6 +189,22 @@ export interface KernelFormatOptions {
   localCall?: (insn: Insn) => string | undefined;
   /** Show map pointers' values (the kernel hides them from unprivileged logs). Default true. */
   allowPtrLeaks?: boolean;
+  /**
+   * bpftool's spelling of 64-bit immediates (xlated_dumper.c print_imm), for instructions
+   * whose imm holds a map id: `map[id:5]`, `map[id:5][0]+16`, `map[idx:1]+0`, `subprog[+3]`.
+   */
+  bpftool?: boolean;
+}
+
+/** bpftool's text of a lddw immediate, or undefined for a plain constant. */
+export function bpftoolImm64(insn: Insn): string | undefined {
+  switch (insn.src) {
+    case Pseudo.MAP_FD: return `map[id:${insn.imm >>> 0}]`;
+    case Pseudo.MAP_VALUE: return `map[id:${insn.imm >>> 0}][0]+${(insn.imm2 ?? 0) >>> 0}`;
+    case Pseudo.MAP_IDX_VALUE: return `map[idx:${insn.imm >>> 0}]+${(insn.imm2 ?? 0) >>> 0}`;
+    case Pseudo.FUNC: return `subprog[${pm(insn.imm)}]`;
+    default: return undefined;
+  }
 }
 
 const pm = (v: number) => (v < 0 ? `${v}` : `+${v}`);
@@ -231,7 +247,7 @@ export function formatInsnKernel(insn: Insn, opts: KernelFormatOptions = {}): st
     case 'callx': return `${code} callx r${dst}`;
     case 'exit': return `${code} exit`;
     case 'lddw': {
-      const custom = opts.imm64?.(insn);
+      const custom = opts.imm64?.(insn) ?? (opts.bpftool ? bpftoolImm64(insn) : undefined);
       if (custom !== undefined) return `${code} r${dst} = ${custom}`;
       const isPtr = insn.src === Pseudo.MAP_FD || insn.src === Pseudo.MAP_VALUE;
       const v = isPtr && opts.allowPtrLeaks === false ? 0n : lddwFull(imm, insn.imm2);
