@@ -26,8 +26,11 @@ export interface CliContext {
  * or 255 when there is no errno.
  */
 export class CliError extends BpfError {
-  constructor(message: string, errno?: number) {
+  /** Text printed on stderr after the error line (plain output only). */
+  after?: string;
+  constructor(message: string, errno?: number, after?: string) {
     super('CLI', message, errno);
+    if (after) this.after = after;
   }
 }
 

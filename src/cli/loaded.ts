@@ -8,6 +8,8 @@ import type { BpfMap } from '../maps/types.js';
 import type { Collection, LoadOptions, LoadedProgram } from '../runtime/types.js';
 import { isBpfError } from '../errors.js';
 import { loadCollection } from '../runtime/collection.js';
+import { verifyProgram } from '../verifier/index.js';
+import { strerror } from '../uapi/errno.js';
 import type { PinnedMapRecord, PinnedProgRecord } from '../pinstore/index.js';
 import { sha256Hex } from '../pinstore/index.js';
 import { CliError } from './context.js';
@@ -51,8 +53,42 @@ export function openObject(s: Session, file: string, typeOverride?: { type: numb
   }
 }
 
+/** What bpftool 7.1 adds after a failed object load. */
+const STRICT_WARNING = 'Warning: bpftool is now running in libbpf strict mode and has more stringent requirements about BPF programs.\n' +
+  "If it used to work for this object file but now doesn't, see --legacy option for more details.\n\n";
+
+/**
+ * The verifier over every program of an object, as BPF_PROG_LOAD runs it: a refused program
+ * fails the load with libbpf's report of the verifier log; with -d the log of accepted
+ * programs is printed too (bpftool -d asks the kernel for log level 1+2+4).
+ */
+export function verifyObject(s: Session, obj: ParsedObject): void {
+  const maps = new Map(obj.spec.maps.map((m) => [m.name, m]));
+  for (const p of obj.spec.programs) {
+    let r;
+    try {
+      r = verifyProgram(p, maps, { logLevel: s.ctx.debug ? 2 : 1 });
+    } catch (e) {
+      if (!isBpfError(e)) throw e;
+      s.ctx.err(`libbpf: prog '${p.name}': BPF program load failed: ${e.message}\n`);
+      throw new CliError('failed to load object file');
+    }
+    const block = (log: string) => `libbpf: prog '${p.name}': -- BEGIN PROG LOAD LOG --\n${log.endsWith('\n') ? log : log + '\n'}-- END PROG LOAD LOG --\n`;
+    if (!r.ok) {
+      const errno = r.error?.code === 'EINVAL' ? 22 : 13;
+      s.ctx.err(`libbpf: prog '${p.name}': BPF program load failed: ${strerror(errno)}\n`);
+      s.ctx.err(block(r.log));
+      s.ctx.err(`libbpf: prog '${p.name}': failed to load: -${errno}\n`);
+      s.ctx.err(`libbpf: failed to load object '${obj.file}'\n`);
+      throw new CliError('failed to load object file', undefined, STRICT_WARNING);
+    }
+    if (s.ctx.debug) s.ctx.err(block(r.log));
+  }
+}
+
 /** Load every program of an object; maps named in `replace` are used instead of new ones. */
 export async function loadObject(s: Session, obj: ParsedObject, replace: Record<string, BpfMap>): Promise<Collection> {
+  verifyObject(s, obj);
   const load = await getLoadCollection();
   try {
     const coll = load(obj.spec, { runtime: s.runtime(), replaceMaps: replace, logLevel: s.ctx.debug ? 1 : 0 });

@@ -76,7 +76,10 @@ export function fail(ctx: CliContext, e: unknown): number {
   else if (e instanceof Error) message = `internal error: ${e.message}`;
   else message = String(e);
   if (ctx.json) ctx.out(JSON.stringify({ error: message }, null, ctx.pretty ? 4 : undefined) + '\n');
-  else ctx.err(`Error: ${message}\n`);
+  else {
+    ctx.err(`Error: ${message}\n`);
+    if (e instanceof CliError && e.after) ctx.err(e.after);
+  }
   return errno ? (256 - errno) & 0xff : 255;
 }
 
