@@ -234,7 +234,8 @@ function calcField(spec: Spec | undefined, kind: number): Calc {
   const bitfield = bitSz > 0;
   let byteSz: number, byteOff: number;
   if (bitfield) {
-    byteSz = (mt as { size: number }).size;
+    if (!mt || !('size' in mt) || !(mt.size > 0)) throw new CoreFail('bitfield of a type without a size');
+    byteSz = mt.size;
     byteOff = Math.floor(bitOff / 8 / byteSz) * byteSz;
     while (bitOff + bitSz - byteOff * 8 > byteSz * 8) {
       if (byteSz >= 8) throw new CoreFail("bitfield can't be read with a 64-bit load");

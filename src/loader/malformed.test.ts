@@ -223,7 +223,7 @@ describe('malformed objects', () => {
 
 // ---- property test ---------------------------------------------------------------------
 
-const FILES = ['xdp_counter.o', 'xdp_counter.bpfeb.o', 'multi.o', 'multi.v4.o', 'calls.o', 'legacy.o'];
+const FILES = ['xdp_counter.o', 'xdp_counter.bpfeb.o', 'multi.o', 'multi.v4.o', 'calls.o', 'legacy.o', 'core.o', 'vmlinux_xdp.o'];
 const ORIG = FILES.map(load);
 /** Byte ranges worth mutating: headers, section header table, every non-DWARF section. */
 const HOT = ORIG.map((b) => {
@@ -236,6 +236,8 @@ const HOT = ORIG.map((b) => {
 function check(bytes: Uint8Array): void {
   try {
     const spec = parseObject(bytes, { allowUnknownSections: true });
+    // and once more applying its CO-RE relocations against its own BTF
+    if (spec.btf) parseObject(bytes, { allowUnknownSections: true, coreTarget: spec.btf });
     // a spec that came out must be internally consistent
     for (const p of spec.programs) {
       for (const r of p.mapRefs) expect(spec.maps.some((m) => m.name === r.map)).toBe(true);
@@ -304,5 +306,27 @@ describe('resource bounds', () => {
     expect(calls.length).toBe(12001);
     const pcs = new Set(p.insns.map((i) => i.pc));
     for (const c of calls) expect(pcs.has(c.pc + c.imm + 1)).toBe(true);
+  });
+});
+
+describe('CO-RE records mutated', () => {
+  it('applying mutated CO-RE relocations fails only with typed errors', () => {
+    const base = load('core.o');
+    const elf = parseElf(base);
+    const ext = elf.sections.find((s) => s.name === '.BTF.ext')!;
+    const dv = new DataView(base.buffer, base.byteOffset);
+    const hdr = dv.getUint32(ext.offset + 4, true);
+    const start = ext.offset + hdr + dv.getUint32(ext.offset + 24, true);
+    const len = dv.getUint32(ext.offset + 28, true);
+    const targets = [parseObject(base).btf!, parseObject(load('multi.o')).btf!, parseObject(load('vmlinux_xdp.o')).btf!];
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(len - 1), fc.nat(255)), { minLength: 1, maxLength: 4 }), fc.nat(targets.length - 1), (edits, t) => {
+      const b = base.slice();
+      for (const [p, v] of edits) b[start + p] = v;
+      try {
+        parseObject(b, { coreTarget: targets[t]! });
+      } catch (e) {
+        if (!(e instanceof BpfError)) throw new Error(`non-BpfError thrown: ${(e as Error)?.stack ?? String(e)}`);
+      }
+    }), runs(300));
   });
 });
