@@ -60,6 +60,15 @@ describe('round trips bytes → text → bytes', () => {
     expect(hexOf(assemble(disassemble(bytes, { dialect: 'conformance' }), { dialect: 'conformance' }).bytes)).toBe(hexOf(bytes));
     expect(hexOf(assemble(disassemble(bytes, { dialect: 'llvm', extended: true })).bytes)).toBe(hexOf(bytes));
     expect(hexOf(assemble(disassemble(bytes, { dialect: 'conformance' })).bytes)).toBe(hexOf(bytes));
+    const labelled = disassemble(bytes, { dialect: 'conformance', labels: true });
+    expect(labelled).toMatch(/^L\d+:$/m);
+    expect(hexOf(assemble(labelled, { dialect: 'conformance' }).bytes)).toBe(hexOf(bytes));
+  });
+
+  it('labels in conformance disassembly', () => {
+    const r = assemble('mov %r0, 0\nL:\nadd %r0, 1\njlt %r0, 3, L\ncall local f\nexit\nf:\nexit');
+    expect(disassemble(r.bytes, { dialect: 'conformance', labels: true })).toBe(
+      'mov %r0, 0\nL1:\nadd %r0, 1\njlt %r0, 3, L1\ncall local L5\nexit\nL5:\nexit\n');
   });
 });
 

@@ -50,6 +50,7 @@ describe('tsbpf asm / disasm', () => {
     expect((await cli(['disasm', 'p.bin', 'syntax', 'kernel'], dir)).out).toContain('   2: (a5) if r0 < 0x3 goto pc-2\n');
     const conf = await cli(['disasm', 'p.bin', 'syntax', 'conformance'], dir);
     expect(conf.out).toBe('mov %r0, 0\nadd %r0, 1\njlt %r0, 3, -2\nexit\n');
+    expect((await cli(['disasm', 'p.bin', 'syntax', 'conformance', 'labels'], dir)).out).toBe('mov %r0, 0\nL1:\nadd %r0, 1\njlt %r0, 3, L1\nexit\n');
     writeFileSync(join(dir, 'c.s'), conf.out);
     writeFileSync(join(dir, 'l.s'), llvm.out);
     for (const f of ['c.s', 'l.s']) {

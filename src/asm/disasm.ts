@@ -135,16 +135,20 @@ function confMem(r: number, off: number): string {
   return off === 0 ? `[%r${r}]` : `[%r${r}${off > 0 ? '+' : ''}${off}]`;
 }
 
-function confDisp(v: number): string {
+function confDispNum(v: number): string {
   return (v < 0 ? '' : '+') + v;
 }
 
-/** One instruction in the bpf_conformance assembler syntax. */
-export function formatInsnConformance(insn: Insn): string {
+/**
+ * One instruction in the bpf_conformance assembler syntax. `label` may name a jump or call
+ * target slot (it is then written instead of the displacement).
+ */
+export function formatInsnConformance(insn: Insn, label?: (slot: number) => string | undefined): string {
   const f = validForm(insn);
   if (!f) return `.invalid 0x${insn.opcode.toString(16).padStart(2, '0')}`;
   const { dst, src, imm, off } = insn;
   const R = (n: number) => `%r${n}`;
+  const confDisp = (v: number) => label?.(insn.pc + 1 + v) ?? confDispNum(v);
   switch (f.kind) {
     case 'alu':
       if (f.op === 'neg' || f.op === 'le' || f.op === 'be' || f.op === 'bswap') return `${f.mnemonic} ${R(dst)}`;
@@ -351,12 +355,25 @@ export function objdumpSection(bytes: Uint8Array, symbols: readonly Symbol[], op
  * Disassemble bytecode to one line per instruction in the chosen dialect. With `labels`,
  * the conformance dialect writes jump targets as labels (`L3:`), as its test files do.
  */
-export function disassemble(bytes: Uint8Array | readonly Insn[], opts: DisasmOptions & { endian?: Endian; pcs?: boolean } = {}): string {
+export function disassemble(bytes: Uint8Array | readonly Insn[], opts: DisasmOptions & { endian?: Endian; pcs?: boolean; labels?: boolean } = {}): string {
   const insns = bytes instanceof Uint8Array ? decode(bytes, opts.endian) : bytes;
   const lines: string[] = [];
   const dialect = opts.dialect ?? 'llvm';
+  let label: ((slot: number) => string | undefined) | undefined;
+  const targets = new Set<number>();
+  if (opts.labels && dialect === 'conformance') {
+    const starts = new Set(insns.map((i) => i.pc));
+    for (const i of insns) {
+      const f = i.form;
+      if (!f || insnProblem(i)) continue;
+      const t = f.kind === 'jmp' || f.kind === 'jcond' ? branchTarget(i) : f.id === 'call_local' ? i.pc + 1 + i.imm : undefined;
+      if (t !== undefined && starts.has(t)) targets.add(t);
+    }
+    label = (slot) => (targets.has(slot) ? `L${slot}` : undefined);
+  }
   for (const insn of insns) {
-    const text = formatInsn(insn, opts);
+    if (targets.has(insn.pc)) lines.push(`L${insn.pc}:`);
+    const text = dialect === 'conformance' ? formatInsnConformance(insn, label) : formatInsn(insn, opts);
     if (dialect === 'kernel') lines.push(`${String(insn.pc).padStart(opts.pcs === false ? 0 : 4)}: ${text}`);
     else if (opts.pcs) lines.push(`${String(insn.pc).padStart(8)}:\t${text}`);
     else lines.push(text);

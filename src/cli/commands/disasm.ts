@@ -1,4 +1,4 @@
-// tsbpf disasm FILE [section NAME] [syntax {llvm|kernel|conformance}] [decimal] [exact] [mcpu {v1|v2|v3|v4}] [format {raw|hex}]
+// tsbpf disasm FILE [section NAME] [syntax {llvm|kernel|conformance}] [decimal] [exact] [labels] [mcpu {v1|v2|v3|v4}] [format {raw|hex}]
 //
 // FILE is an ELF object (its code sections, or just section NAME) or raw bytecode (`format
 // hex` for hex text). The llvm syntax (default) prints exactly what `llvm-objdump -d FILE`
@@ -7,16 +7,17 @@
 // log spelling, `conformance` the bpf_conformance assembler syntax (`tsbpf asm` reads both
 // llvm and conformance output back). `exact` uses tsbpf's spellings where llvm-objdump's
 // text drops fields (call kinds, kfunc BTF-object index, ld_pseudo's second immediate,
-// LD_IND's immediate), so that `tsbpf asm` gets the same bytes back.
+// LD_IND's immediate), so that `tsbpf asm` gets the same bytes back. `labels` writes jump
+// targets as labels in the conformance syntax (raw bytecode).
 
-import { formatInsn, codeSections, objdumpElf, objdumpSection, type DisasmOptions } from '../../asm/disasm.js';
+import { disassemble, formatInsn, codeSections, objdumpElf, objdumpSection, type DisasmOptions } from '../../asm/disasm.js';
 import { decode, isLddw } from '../../isa/insn.js';
 import { isElf } from '../../elf/index.js';
 import { isPrefix } from '../args.js';
 import { CliError, type CliContext, type CliObject } from '../context.js';
 import { readInput } from './asm.js';
 
-export const DISASM_USAGE = `Usage: tsbpf disasm FILE [section NAME] [syntax {llvm|kernel|conformance}] [decimal] [exact] [mcpu {v1|v2|v3|v4}] [format {raw|hex}]
+export const DISASM_USAGE = `Usage: tsbpf disasm FILE [section NAME] [syntax {llvm|kernel|conformance}] [decimal] [exact] [labels] [mcpu {v1|v2|v3|v4}] [format {raw|hex}]
 `;
 
 function listing(bytes: Uint8Array, opts: DisasmOptions): Array<{ pc: number; hex: string; text: string }> {
@@ -27,9 +28,10 @@ function listing(bytes: Uint8Array, opts: DisasmOptions): Array<{ pc: number; he
   }));
 }
 
-function plain(bytes: Uint8Array, opts: DisasmOptions): string {
+function plain(bytes: Uint8Array, opts: DisasmOptions & { labels?: boolean }): string {
   if ((opts.dialect ?? 'llvm') === 'llvm') return objdumpSection(bytes, [], opts) + '\n';
-  return listing(bytes, opts).map((l) => (opts.dialect === 'kernel' ? `${String(l.pc).padStart(4)}: ${l.text}` : l.text)).join('\n') + '\n';
+  if (opts.dialect === 'conformance') return disassemble(bytes, opts);
+  return listing(bytes, opts).map((l) => `${String(l.pc).padStart(4)}: ${l.text}`).join('\n') + '\n';
 }
 
 export function runDisasm(ctx: CliContext, argv: string[]): number {
@@ -39,6 +41,7 @@ export function runDisasm(ctx: CliContext, argv: string[]): number {
   let section: string | undefined;
   const opts: DisasmOptions = { dialect: 'llvm', hex: true, alu32: false };
   let hexInput = false;
+  let labels = false;
   while (a.length) {
     const w = a.shift()!;
     const val = (what: string) => {
@@ -53,6 +56,7 @@ export function runDisasm(ctx: CliContext, argv: string[]): number {
       opts.dialect = v;
     } else if (isPrefix(w, 'decimal')) opts.hex = false;
     else if (isPrefix(w, 'exact')) opts.extended = true;
+    else if (isPrefix(w, 'labels')) labels = true;
     else if (isPrefix(w, 'mcpu')) {
       const v = val('a cpu version');
       if (!/^v[1-4]$|^generic$|^probe$/.test(v)) throw new CliError(`unknown cpu '${v}' (v1..v4)`);
@@ -98,7 +102,7 @@ export function runDisasm(ctx: CliContext, argv: string[]): number {
   if (section !== undefined) throw new CliError(`${file} is not an ELF object: 'section' needs one`);
   if (bytes.length % 8 !== 0) throw new CliError(`${file}: ${bytes.length} bytes is not a whole number of instructions (8 bytes each)`);
   if (ctx.json) ctx.out(JSON.stringify(listing(bytes, opts), null, ctx.pretty ? 4 : undefined) + '\n');
-  else ctx.out(plain(bytes, opts));
+  else ctx.out(plain(bytes, { ...opts, labels }));
   return 0;
 }
 
