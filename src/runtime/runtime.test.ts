@@ -8,7 +8,7 @@ import { makeInsn, type Insn } from '../isa/insn.js';
 import { Op } from '../isa/opcodes.js';
 import { parseObject } from '../loader/index.js';
 import type { ProgramSpec } from '../loader/types.js';
-import { ethernet, ipv4, udp, text, EtherType, IpProto } from '../pcap/craft.js';
+import { ethernet, ipv4, udp, tcp, text, EtherType, IpProto } from '../pcap/craft.js';
 import { ProgType } from '../uapi/bpf.js';
 import { loadCollection, loadProgram } from './collection.js';
 import { ProgLoadError, TestRunError } from './errors.js';
@@ -471,4 +471,26 @@ describe('raw_tracepoint ctx size', () => {
     expect(() => c.programs.rtp!.run({ ctx: new Uint8Array(8) })).toThrow(/reads 16/);
     expect(c.programs.rtp!.run({ ctx: new Uint8Array(16) }).retval).toBe(0);
   });
+});
+
+describe('NAT with l3 / l4 checksum replacement', () => {
+  const sum16 = (parts: Uint8Array[]): number => {
+    let s = 0;
+    for (const p of parts) for (let i = 0; i < p.length; i += 2) s += (p[i]! << 8) | (p[i + 1] ?? 0);
+    while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+    return s;
+  };
+  it.each([[IpProto.UDP, udp(1234, 53, text('hello world'))], [IpProto.TCP, tcp(40000, 80, 2, text('GET /'))]])(
+    'protocol %i: both checksums stay valid', (proto, l4) => {
+      const c = obj('skb2_rt');
+      const f = ethernet('02:00:00:00:00:02', '02:00:00:00:00:01', EtherType.IPV4, ipv4('10.0.0.1', '10.0.0.2', proto, l4));
+      const r = c.programs.t_nat!.run({ data: f });
+      const ip = r.data.subarray(14, 34);
+      expect(hex(ip.subarray(16, 20))).toBe('c0a80063');
+      expect(sum16([ip])).toBe(0xffff);
+      const seg = r.data.subarray(34);
+      const pseudo = new Uint8Array(12);
+      pseudo.set(ip.subarray(12, 20)); pseudo[9] = proto; pseudo[10] = seg.length >> 8; pseudo[11] = seg.length & 0xff;
+      expect(sum16([pseudo, seg])).toBe(0xffff);
+    });
 });

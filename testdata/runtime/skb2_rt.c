@@ -88,6 +88,24 @@ int t_hash(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
+/* DNAT: rewrite the IPv4 destination, fixing the IP checksum (4-byte l3 replace) and the
+ * TCP/UDP checksum (4-byte l4 replace over the pseudo header) */
+SEC("tc")
+int t_nat(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct iphdr *ip = data + ETH_HLEN;
+	if ((void *)(ip + 1) > end || ip->version != 4) return TC_ACT_OK;
+	__be32 old = ip->daddr, new = bpf_htonl(0xc0a80063);
+	__u8 proto = ip->protocol;
+	int l4csum = proto == 6 ? 16 : proto == 17 ? 6 : -1;
+	long a = bpf_l3_csum_replace(skb, ETH_HLEN + 10, old, new, 4);
+	long b = l4csum < 0 ? 0 : bpf_l4_csum_replace(skb, ETH_HLEN + 20 + l4csum, old, new, BPF_F_PSEUDO_HDR | 4 | (proto == 17 ? BPF_F_MARK_MANGLED_0 : 0));
+	long c = bpf_skb_store_bytes(skb, ETH_HLEN + 16, &new, 4, 0);
+	skb->cb[0] = a; skb->cb[1] = b; skb->cb[2] = c;
+	return TC_ACT_OK;
+}
+
 SEC("xdp")
 int x_bounds(struct xdp_md *ctx)
 {
