@@ -12,7 +12,7 @@ import type { Runtime, RegisteredProgram } from '../runtime/runtime.js';
 import { AttachType, MapType, ProgType } from '../uapi/bpf.js';
 import { Errno } from '../uapi/errno.js';
 import { arrayNextKey, readU32, u32Key } from './array.js';
-import { MapBase, roundUp8, type MapBaseOptions } from './base.js';
+import { BATCH_LOOKUP, BATCH_UPDATE, MapBase, roundUp8, type MapBaseOptions } from './base.js';
 import { MapError, type BpfMap, type MapSpec } from './types.js';
 import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, F_INNER_MAP, F_RDONLY_PROG } from './validate.js';
 import { b64, unb64 } from './b64.js';
@@ -271,6 +271,11 @@ export class SlotArrayMap extends MapBase {
   }
 
   // ---- user side -------------------------------------------------------------------------
+
+  protected override batchOps(): number {
+    // array_of_maps_map_ops has the generic lookup and update batch ops; the other fd arrays none
+    return this.t === MapType.ARRAY_OF_MAPS ? BATCH_LOOKUP | BATCH_UPDATE : 0;
+  }
 
   protected userLookup(key: Uint8Array): Uint8Array | number {
     const i = readU32(key);

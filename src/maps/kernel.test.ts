@@ -425,7 +425,8 @@ function ourProbe(script: string[]): string[] {
           const pad = (b: Uint8Array | null): string => { const x = new Uint8Array(outLen); if (b) x.set(b.subarray(0, outLen)); return hex(x); };
           try {
             const r = a[0] === 'lbatch' ? mb.lookupBatch(a[1] === '-' ? null : unhex(a[1]!), Number(a[2])) : mb.lookupAndDeleteBatch(a[1] === '-' ? null : unhex(a[1]!), Number(a[2]));
-            out.push(`ret ${r.done ? 2 : 0} count ${r.keys.length} out ${pad(r.outBatch)} keys ${r.keys.map(hexOr).join(',')} vals ${r.values.map(hexOr).join(',')}`);
+            const vals = m!.spec.type === 12 || m!.spec.type === 13 ? '(ids)' : r.values.map(hexOr).join(',');
+            out.push(`ret ${r.done ? 2 : 0} count ${r.keys.length} out ${pad(r.outBatch)} keys ${r.keys.map(hexOr).join(',')} vals ${vals}`);
           } catch (e) {
             if (!(e instanceof MapError)) throw e;
             if (e.errno !== 2 && e.errno !== 28) out.push(`ret ${e.errno}`);
@@ -518,6 +519,11 @@ describeKernel('maps vs the kernel (libbpf probe)', () => {
       'inner 1 8 4 4 0', 'create 13 8 4 4 64 0', 'inner 1 8 4 16 0', 'inner 1 8 4 16 1',
       `updatem ${h32(1, 8)} 10 0`, `updatem ${h32(1, 8)} 11 0`, `updatem ${h32(1, 8)} 9 1`, `updatem ${h32(2, 8)} 9 2`, `updatem ${h32(2, 8)} 9 0`,
       `lookupm ${h32(1, 8)}`, `lookupm ${h32(3, 8)}`, 'next -', `delete ${h32(3, 8)}`, `delete ${h32(2, 8)}`,
+      'lbatch - 2', 'lbatch - 10', `ubatch 0 ${h32(3, 8)} ${h32(7)}`, `dbatch ${h32(3, 8)}`, 'ldbatch - 10',
+      // batch support of the other types
+      'create 12 4 4 4 0 0', `updatem ${h32(1)} 0 0`, 'lbatch - 4', `ubatch 0 ${h32(1)} ${h32(5000)}`, `dbatch ${h32(1)}`, 'ldbatch - 4',
+      'create 3 4 4 4 0 0', 'lbatch - 4', 'create 25 4 4 4 0 0', 'lbatch - 4', 'create 18 4 8 4 0 0', 'lbatch - 4', 'create 7 4 8 4 0 0', 'lbatch - 4',
+      'create 14 4 4 4 0 0', 'lbatch - 4', 'create 23 0 4 4 0 0', 'lbatch - 4', 'create 27 0 0 4096 0 0', 'lbatch - 4',
       // a map-in-map needs an inner map (the probe passes none for `inner`)
       'inner 12 4 4 2 0',
     ];

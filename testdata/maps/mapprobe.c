@@ -13,7 +13,8 @@
 //   ubatch FLAGS K V [K V ...] | dbatch K [K ...]   -> ret ERRNO count N
 //   inner TYPE KEY_SIZE VALUE_SIZE MAX_ENTRIES FLAGS   (another map; the newest one is the
 //                                                      template of map-in-map creates)
-//   updatem KEY INNER_INDEX FLAGS | lookupm KEY       (map-in-map values; ids are not printed)
+//   updatem KEY INNER_INDEX FLAGS | lookupm KEY       (map-in-map values; ids are not printed,
+//                                                      batch values of map-in-map print as "(ids)")
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -24,7 +25,7 @@
 
 static int fd = -1;
 static int inners[64], ninner;
-static unsigned ks, vs, vsz;
+static unsigned ks, vs, vsz, mtype;
 
 static int unhex(const char *s, unsigned char *out, unsigned max) {
 	if (!strcmp(s, "-")) return 0;
@@ -56,6 +57,7 @@ int main(void) {
 			LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = strtoul(argv[5], 0, 0), .map_extra = strtoull(argv[6], 0, 0));
 			ks = strtoul(argv[2], 0, 0); vs = strtoul(argv[3], 0, 0);
 			int type = strtoul(argv[1], 0, 0);
+			mtype = type;
 			if ((type == 12 || type == 13) && ninner) o.inner_map_fd = inners[ninner - 1];
 			int ncpu = libbpf_num_possible_cpus();
 			vsz = (type == 5 || type == 6 || type == 10) ? ((vs + 7) & ~7u) * ncpu : vs;
@@ -108,7 +110,8 @@ int main(void) {
 			printf(" keys ");
 			for (__u32 i = 0; i < count; i++) { if (i) printf(","); hex(keys + i * ks, ks); }
 			printf(" vals ");
-			for (__u32 i = 0; i < count; i++) { if (i) printf(","); hex(vals + i * vsz, vsz); }
+			if (mtype == 12 || mtype == 13) printf("(ids)"); /* map ids differ between runtimes */
+			else for (__u32 i = 0; i < count; i++) { if (i) printf(","); hex(vals + i * vsz, vsz); }
 			printf("\n");
 		} else if (!strcmp(c, "ubatch") && argc >= 2) {
 			__u32 n = (argc - 2) / 2;
