@@ -85,6 +85,14 @@ describe('tsbpf asm / disasm', () => {
     expect(readFileSync(join(dir, 'calls2.bin'))).toEqual(readFileSync(join(dir, 'calls.bin')));
   });
 
+  it('asm takes a bpf_conformance .data file', async () => {
+    writeFileSync(join(dir, 't.data'), '-- asm\nmov %r0, 1\nexit\n-- result\n0x1\n');
+    const r = await cli(['asm', 't.data'], dir);
+    expect(r.out).toBe('b7 00 00 00 01 00 00 00\n95 00 00 00 00 00 00 00\n');
+    writeFileSync(join(dir, 'bad.data'), '-- asm\nmov %r0, 1\n-- mem\nzz\n-- result\n0x1\n');
+    expect((await cli(['asm', 'bad.data'], dir)).err).toBe("Error: bad.data:4: bad memory byte 'zz' (two hex digits expected)\n");
+  });
+
   it('errors are reported, not thrown', async () => {
     writeFileSync(join(dir, 'bad.s'), 'r0 = 0\nr0 = frob\n');
     const r = await cli(['asm', 'bad.s'], dir);

@@ -2,7 +2,8 @@
 //
 // Assembles text (FILE may be `-` for stdin) in the llvm dialect (llvm-objdump's spelling,
 // its listings included) or the bpf_conformance dialect; `auto` (default) takes each line in
-// whichever it is written. Output: with `-o OUT`, raw bytecode, or an ELF object when OUT
+// whichever it is written. A FILE ending in `.data` is a bpf_conformance test file: its
+// `-- asm` (or `-- raw`) section is the program. Output: with `-o OUT`, raw bytecode, or an ELF object when OUT
 // ends in `.o` (one program in section NAME, default `xdp`, GPL license: what
 // `bpftool prog load` takes); `format` overrides the choice. Without `-o`, the bytecode is
 // printed as hex, one instruction per line (JSON with -j: {"insns": N, "hex": "..."}).
@@ -11,12 +12,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { assemble, type AsmDialect } from '../../asm/assemble.js';
 import { programObject } from '../../asm/elf-writer.js';
-import { isLddw } from '../../isa/insn.js';
+import { decode, isLddw } from '../../isa/insn.js';
+import { caseProgram, parseDataFile } from '../../conformance/data.js';
 import { CliError, type CliContext, type CliObject } from '../context.js';
 import { isPrefix } from '../args.js';
 
 export const ASM_USAGE = `Usage: tsbpf asm FILE [-o OUT] [syntax {auto|llvm|conformance}] [format {raw|elf|hex}] [section NAME]
-       FILE '-' reads standard input; OUT ending in .o gets an ELF object, otherwise raw bytecode.
+       FILE '-' reads standard input, FILE.data a bpf_conformance test; OUT ending in .o gets an ELF object, otherwise raw bytecode.
 `;
 
 export function readInput(ctx: CliContext, file: string): Buffer {
@@ -58,7 +60,10 @@ export function runAsm(ctx: CliContext, argv: string[]): number {
   }
   if (file === undefined) throw new CliError('asm: missing FILE');
   const text = readInput(ctx, file).toString('utf8');
-  const r = assemble(text, { dialect, file: file === '-' ? '<stdin>' : file });
+  // a bpf_conformance test file: its program (the -- asm section, or -- raw words)
+  const r = file.endsWith('.data')
+    ? (() => { const bytes = caseProgram(parseDataFile(text, file)); const insns = decode(bytes); return { insns, bytes }; })()
+    : assemble(text, { dialect, file: file === '-' ? '<stdin>' : file });
   const fmt = format ?? (out === undefined ? 'hex' : out.endsWith('.o') ? 'elf' : 'raw');
   if (fmt === 'hex' && out === undefined) {
     if (ctx.json) {
