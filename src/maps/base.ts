@@ -273,6 +273,8 @@ export abstract class MapBase implements BpfMap {
 
   /** BPF_MAP_LOOKUP_AND_DELETE_ELEM (queue/stack pop; hash maps since 5.14). */
   lookupAndDelete(key: Uint8Array | null, flags = 0): Uint8Array {
+    if (flags & ~BPF_F_LOCK) throw new MapError(Errno.EINVAL, 'lookup_and_delete', `lookup_and_delete: flags 0x${flags.toString(16)} not allowed`);
+    this.check('lookup_and_delete', 'read');
     this.check('lookup_and_delete', 'write');
     this.checkLockFlag('lookup_and_delete', flags);
     if (this.spec.keySize) this.checkKey('lookup_and_delete', key);

@@ -32,6 +32,10 @@ export class HashOfMaps extends HashMap {
     return -Errno.EINVAL; // the verifier refuses updates of map-in-map from programs
   }
 
+  protected override userLookupAndDelete(): Uint8Array | number {
+    return -Errno.ENOTSUPP; // only queue, stack and the hash family
+  }
+
   override deleteAddr(): number {
     return -Errno.EINVAL;
   }
@@ -70,6 +74,10 @@ export class DevMapHash extends HashMap {
     return -Errno.EINVAL;
   }
 
+  protected override userLookupAndDelete(): Uint8Array | number {
+    return -Errno.ENOTSUPP;
+  }
+
   protected override userUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
     // __dev_map_hash_update_elem: BPF_EXIST is not checked; ifindex 0 cannot name a device
     if (flags > BPF_EXIST) return -Errno.EINVAL;
@@ -98,6 +106,10 @@ export class SockHash extends HashMap {
 
   override lookupAddr(): number {
     return 0; // a socket pointer has no meaning here
+  }
+
+  protected override userLookupAndDelete(): Uint8Array | number {
+    return -Errno.ENOTSUPP;
   }
 
   protected override userLookup(key: Uint8Array): Uint8Array | number {

@@ -416,6 +416,7 @@ function ourProbe(script: string[]): string[] {
         case 'lookup': out.push('ok ' + hexOr(m!.lookup(unhex(a[1]!), Number(a[2])))); break;
         case 'lookupv': m!.lookup(unhex(a[1]!)); out.push('ok'); break;
         case 'pop': out.push('ok ' + hexOr(m!.lookupAndDelete!(null))); break;
+        case 'ldel': out.push('ok ' + hexOr(m!.lookupAndDelete!(a[1] === '-' ? null : unhex(a[1]!), Number(a[2])))); break;
         case 'delete': m!.delete(unhex(a[1]!)); out.push('ok'); break;
         case 'next': { const k = m!.nextKey(a[1] === '-' ? null : unhex(a[1]!)); out.push(k ? 'ok ' + hexOr(k) : 'err 2'); break; }
         case 'lbatch': case 'ldbatch': {
@@ -526,6 +527,18 @@ describeKernel('maps vs the kernel (libbpf probe)', () => {
       'create 14 4 4 4 0 0', 'lbatch - 4', 'create 23 0 4 4 0 0', 'lbatch - 4', 'create 27 0 0 4096 0 0', 'lbatch - 4',
       // a map-in-map needs an inner map (the probe passes none for `inner`)
       'inner 12 4 4 2 0',
+    ];
+    expect(probeDiff(script)).toEqual([]);
+  });
+
+  it.runIf(probeBuilt)('lookup-and-delete per map type and flags', () => {
+    const script = [
+      'create 1 4 4 4 0 0', `update ${h32(1)} ${h32(9)} 0`, `ldel ${h32(1)} 0`, `ldel ${h32(1)} 0`, `update ${h32(2)} ${h32(9)} 0`, `ldel ${h32(2)} 4`, `ldel ${h32(2)} 1`,
+      'create 5 4 4 4 0 0', `update ${h32(1)} ${hex(new Uint8Array(8 * possibleCpus()).fill(3))} 0`, `ldel ${h32(1)} 0`,
+      'create 9 4 4 4 0 0', `update ${h32(1)} ${h32(9)} 0`, `ldel ${h32(1)} 0`, 'create 10 4 4 4 0 0', `ldel ${h32(1)} 0`,
+      'create 2 4 4 4 0 0', `ldel ${h32(1)} 0`, 'create 11 8 4 4 1 0', `ldel ${h32(1, 8)} 0`,
+      'create 25 4 4 4 0 0', `update ${h32(1)} ${h32(1)} 0`, `ldel ${h32(1)} 0`, 'create 22 0 4 4 0 0', 'push 05000000 0', 'ldel - 4', 'ldel - 0', 'ldel - 0',
+      'create 23 0 4 4 0 0', 'push 05000000 0', 'push 06000000 0', 'ldel - 0', 'create 30 0 4 4 0 0', 'ldel - 0',
     ];
     expect(probeDiff(script)).toEqual([]);
   });

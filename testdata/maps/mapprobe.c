@@ -7,7 +7,7 @@
 //   create TYPE KEY_SIZE VALUE_SIZE MAX_ENTRIES FLAGS MAP_EXTRA   -> ok | err ERRNO
 //   update KEY VALUE FLAGS | lookup KEY FLAGS | delete KEY | next KEY
 //   lookupv VALUE   (lookup with the value buffer as input: bloom filter peek)
-//   push VALUE FLAGS | pop
+//   push VALUE FLAGS | pop | ldel KEY FLAGS (lookup and delete)
 //   lbatch IN COUNT | ldbatch IN COUNT   -> ret ERRNO count N out HEX keys K,.. vals V,..
 //                                           (other errors than ENOENT/ENOSPC: ret ERRNO)
 //   ubatch FLAGS K V [K V ...] | dbatch K [K ...]   -> ret ERRNO count N
@@ -91,6 +91,11 @@ int main(void) {
 			res(bpf_map_lookup_elem(fd, NULL, v));
 		} else if (!strcmp(c, "pop")) {
 			if (bpf_map_lookup_and_delete_elem(fd, NULL, v)) printf("err %d\n", errno);
+			else { printf("ok "); hex(v, vsz); printf("\n"); }
+		} else if (!strcmp(c, "ldel") && argc >= 3) {
+			int has = unhex(argv[1], k, sizeof k);
+			memset(v, 0, vsz);
+			if (bpf_map_lookup_and_delete_elem_flags(fd, has ? k : NULL, v, strtoull(argv[2], 0, 0))) printf("err %d\n", errno);
 			else { printf("ok "); hex(v, vsz); printf("\n"); }
 		} else if (!strcmp(c, "delete") && argc >= 2) {
 			int has = unhex(argv[1], k, sizeof k);
