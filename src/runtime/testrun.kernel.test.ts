@@ -205,6 +205,7 @@ describeKernel('more skb / xdp helpers and error paths against the kernel', () =
     ...[udpFrame, tcpFrame, arpish].map((data) => ({ prog: 'x_bounds', data })),
     ...['t_vlan_pop', 't_shrink', 't_room_mac'].map((prog) => ({ prog, data: vlanFrame, ctx: skbCtx({}), repeat: 3 })),
     ...[udpFrame, tcpFrame, v6Frame, arpish].map((data) => ({ prog: 't_nat', data, ctx: skbCtx({}) })),
+    ...[udpFrame, v6Frame, arpish].flatMap((data) => ['t_proto', 't_proto_back'].map((prog) => ({ prog, data, ctx: skbCtx({}) }))),
     { prog: 'x_head_max', data: udpFrame },
   ], [], { skipCtx: ['t_hash'] });
 });

@@ -106,6 +106,27 @@ int t_nat(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
+/* NAT64 plumbing: change the protocol (room for the other IP header), then back */
+SEC("tc")
+int t_proto(struct __sk_buff *skb)
+{
+	skb->cb[0] = bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0);
+	skb->cb[1] = skb->protocol;
+	skb->cb[2] = skb->len;
+	skb->cb[3] = bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 1);
+	skb->cb[4] = bpf_skb_change_proto(skb, bpf_htons(0x0806), 0);
+	return skb->len;
+}
+
+SEC("tc")
+int t_proto_back(struct __sk_buff *skb)
+{
+	long r = bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0);
+	skb->cb[0] = r;
+	skb->cb[1] = skb->protocol;
+	return skb->len;
+}
+
 SEC("xdp")
 int x_bounds(struct xdp_md *ctx)
 {

@@ -342,8 +342,27 @@ export const skbHelpers: HelperImpls = {
     cpu.ret(0);
   },
   [BpfFunc.skb_change_proto]: (cpu) => {
-    skbPkt(cpu, BpfFunc.skb_change_proto);
-    cpu.ret(-Errno.ENOTSUPP);
+    const [env, p] = skbPkt(cpu, BpfFunc.skb_change_proto);
+    const raw = cpu.u32(2) & 0xffff;
+    const to = ((raw & 0xff) << 8) | (raw >> 8);
+    if (cpu.u64(3) !== 0n) return cpu.ret(-Errno.EINVAL);
+    const from = skbProtocol(cpu, env);
+    const diff = 20; // sizeof(ipv6hdr) - sizeof(iphdr)
+    const off = p.net - p.mac + (p.mac - p.data);
+    if (from === ETH_P_IP && to === ETH_P_IPV6) {
+      pushBytes(p, cpu, off, diff);
+      p.mac -= diff; p.net -= diff;
+    } else if (from === ETH_P_IPV6 && to === ETH_P_IP) {
+      if (off + diff > p.end - p.data) return cpu.ret(-Errno.EFAULT);
+      popBytes(p, cpu, off, diff);
+      p.mac += diff; p.net += diff;
+    } else {
+      return cpu.ret(-Errno.ENOTSUPP);
+    }
+    setSkbProtocol(cpu, env, to);
+    setCtxU32(cpu, env, SKB.hash, 0);
+    syncPacket(cpu, env);
+    cpu.ret(0);
   },
   [BpfFunc.skb_change_type]: (cpu) => {
     const [env] = skbPkt(cpu, BpfFunc.skb_change_type);
