@@ -57,13 +57,23 @@ describe('BTF.ext', () => {
     const elf = elfOf('core');
     const btf = parseBtf(elf.sectionBytes('.BTF'));
     const ext = parseBtfExt(elf.sectionBytes('.BTF.ext'), btf);
-    const want = readFileSync(new URL('elf/core.objdump.txt', dir), 'utf8').split('\n')
-      .map((l) => /^\s+([0-9a-f]+):\s+CO-RE <(\w+)> \[(\d+)\] [^(]*(?:\(([\d:]+)\))?/.exec(l))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ off: Number.parseInt(m[1]!, 16), kind: m[2], type: Number(m[3]), access: m[4] }));
-    expect(want.length).toBe(7);
-    const got = ext.coreRelos.get('kprobe/do_exit')!.map((r) => ({ off: r.insnOff, kind: CORE_RELO_KIND_NAMES[r.kind], type: r.typeId, access: r.accessStr }));
-    expect(got.map((g) => ({ ...g, access: g.kind === 'type_exists' || g.kind === 'enumval_value' ? undefined : g.access }))).toEqual(want);
+    // llvm-objdump's annotations, per section
+    const want = new Map<string, Array<{ off: number; kind: string | undefined; type: number; access: string | undefined }>>();
+    let sec = '';
+    for (const l of readFileSync(new URL('elf/core.objdump.txt', dir), 'utf8').split('\n')) {
+      const h = /^Disassembly of section (.+):$/.exec(l);
+      if (h) sec = h[1]!;
+      const m = /^\s+([0-9a-f]+):\s+CO-RE <(\w+)> \[(\d+)\] [^(]*(?:\(([\d:]+)\))?/.exec(l);
+      if (m) (want.get(sec) ?? want.set(sec, []).get(sec)!).push({ off: Number.parseInt(m[1]!, 16), kind: m[2], type: Number(m[3]), access: m[4] });
+    }
+    expect([...want.keys()].sort()).toEqual([...ext.coreRelos.keys()].sort());
+    expect(want.get('kprobe/do_exit')!.length).toBe(7);
+    expect(want.get('kprobe/kfree_skb')!.length).toBe(6);
+    for (const [name, recs] of ext.coreRelos) {
+      const got = recs.map((r) => ({ off: r.insnOff, kind: CORE_RELO_KIND_NAMES[r.kind], type: r.typeId, access: r.accessStr }));
+      expect(got.map((g) => ({ ...g, access: g.kind === 'type_exists' || g.kind === 'enumval_value' ? undefined : g.access })), name).toEqual(want.get(name));
+    }
+    const got = ext.coreRelos.get('kprobe/do_exit')!.map((r) => ({ type: r.typeId }));
     expect(btf.type(got[0]!.type).name).toBe('task_struct');
     expect(ext.coreReloRecSize).toBe(16);
   });

@@ -480,6 +480,18 @@ describe('CO-RE relocations applied against a target BTF', () => {
     expect(at(17).imm).toBe(4);
     expect(at(20).imm).toBe(1);
     expect(at(25)).toMatchObject({ opcode: 0x18, imm: 2, imm2: 0 }); // XDP_PASS
+    // a 3-bit bitfield: offset, size, shifts and signedness from the kernel's sk_buff
+    const b = prog(parseObject(load('core.o'), { coreTarget: kbtf }), 'core_bitfield');
+    const bat = (pc: number) => b.insns.find((i) => i.pc === pc)!;
+    const skb = kbtf.type(kbtf.findByName('sk_buff', BtfKind.STRUCT)) as { members: ReadonlyArray<{ name: string; bitOffset: number; bitfieldSize: number }> };
+    const pt = skb.members.find((m) => m.name === 'pkt_type')!;
+    expect(pt.bitfieldSize).toBe(3);
+    expect(bat(3).imm).toBe(Math.floor(pt.bitOffset / 8));
+    expect(bat(7).imm).toBe(1);
+    expect(bat(10).imm).toBe(64 - (pt.bitOffset + 3 - bat(3).imm * 8));
+    expect(bat(11).imm).toBe(0);
+    expect(bat(13).imm).toBe(61);
+    expect(bat(15).imm).toBe(61);
     // the vmlinux.h-built program was compiled against this kernel: nothing moves
     const v = parse('vmlinux_xdp.o');
     expect(code(parseObject(load('vmlinux_xdp.o'), { name: 'vmlinux_xdp', coreTarget: kbtf }), 'vmlinux_xdp')).toEqual(code(v, 'vmlinux_xdp'));

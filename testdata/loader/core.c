@@ -11,10 +11,21 @@ struct task_struct {
 	struct task_struct *parent;
 } __attribute__((preserve_access_index));
 
+/* a bitfield, read through CO-RE (byte size, shifts, signedness from the target) */
+struct sk_buff {
+	__u8 pkt_type:3;
+} __attribute__((preserve_access_index));
+
 /* a flavour of the kernel's enum xdp_action with different values: CO-RE gives the kernel's */
 enum xdp_action___local { XDP_ABORTED___local = 100, XDP_PASS___local = 102 };
 /* a type the kernel does not have */
 struct no_such_kernel_struct { int x; } __attribute__((preserve_access_index));
+
+SEC("kprobe/kfree_skb")
+int core_bitfield(struct sk_buff *skb)
+{
+	return BPF_CORE_READ_BITFIELD_PROBED(skb, pkt_type);
+}
 
 SEC("kprobe/do_exit")
 int core_read(struct task_struct *t)
