@@ -108,6 +108,12 @@ export const fibHelpers: HelperImpls = {
       dv.setUint16(p + 6, out.mtu, true);
       return cpu.ret(FibResult.FRAG_NEEDED);
     }
+    // skb variant without tot_len: the frame itself must fit (is_skb_forwardable: mtu + L2 + VLAN)
+    const pkt = envOf(cpu).pkt;
+    if (!totLen && pkt?.kind === 'skb' && pkt.end - pkt.data > out.mtu + 14 + 4) {
+      dv.setUint16(p + 6, out.mtu > 0xffff ? 0xffff : out.mtu, true);
+      return cpu.ret(FibResult.FRAG_NEEDED);
+    }
     dv.setUint32(p + 8, out.ifindex, true);
     if (route.gateway) u8.set(parseAddr(family, route.gateway), p + 32);
     if (!(flags & SKIP_NEIGH) && !route.dmac) return cpu.ret(FibResult.NO_NEIGH);
