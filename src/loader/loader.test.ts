@@ -483,8 +483,20 @@ describe('CO-RE relocations applied against a target BTF', () => {
     // a 3-bit bitfield: offset, size, shifts and signedness from the kernel's sk_buff
     const b = prog(parseObject(load('core.o'), { coreTarget: kbtf }), 'core_bitfield');
     const bat = (pc: number) => b.insns.find((i) => i.pc === pc)!;
-    const skb = kbtf.type(kbtf.findByName('sk_buff', BtfKind.STRUCT)) as { members: ReadonlyArray<{ name: string; bitOffset: number; bitfieldSize: number }> };
-    const pt = skb.members.find((m) => m.name === 'pkt_type')!;
+    // pkt_type sits in anonymous members of sk_buff: find it, adding up their offsets
+    type M = { name: string; type: number; bitOffset: number; bitfieldSize: number };
+    const find = (id: number, name: string, base: number): M | undefined => {
+      const t = kbtf.type(kbtf.skipModsAndTypedefs(id)) as { members?: ReadonlyArray<M> };
+      for (const m of t.members ?? []) {
+        if (m.name === name) return { ...m, bitOffset: base + m.bitOffset };
+        if (!m.name) {
+          const r = find(m.type, name, base + m.bitOffset);
+          if (r) return r;
+        }
+      }
+      return undefined;
+    };
+    const pt = find(kbtf.findByName('sk_buff', BtfKind.STRUCT), 'pkt_type', 0)!;
     expect(pt.bitfieldSize).toBe(3);
     expect(bat(3).imm).toBe(Math.floor(pt.bitOffset / 8));
     expect(bat(7).imm).toBe(1);
