@@ -5,7 +5,7 @@
 // jumps of every kind, then r0 = a mix of all registers and stack slots. The kernel's answer must be ours. Seeded, so a
 // failure names a program that can be replayed (TSBPF_RANDOM_SEED).
 
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { describeKernel, pinDir } from '../../test/support/kernel.js';
 import { encode, type Insn, makeInsn } from '../isa/insn.js';
 import { INSN_FORMS, type InsnForm } from '../isa/table.js';
@@ -113,4 +113,14 @@ describeKernel('random ALU/JMP programs: interpreter = kernel', () => {
       expect(k.ok ? `0x${k.r0.toString(16)}` : `kernel: ${k.error}`, listing()).toBe(ours.ok ? `0x${ours.r0.toString(16)}` : `ours: ${ours.error}`);
     });
   }
+});
+
+describe('random programs: checked = unchecked interpreter', () => {
+  it('200 programs', () => {
+    for (let n = 0; n < 200; n++) {
+      const c = toCase(`seed-${BASE + 1000 + n}`, program(BASE + 1000 + n, 40));
+      const a = runCase(c, { checked: true }), b = runCase(c, { checked: false });
+      expect(a.ok && b.ok && a.r0 === b.r0, `seed ${BASE + 1000 + n}`).toBe(true);
+    }
+  });
 });
