@@ -36,14 +36,19 @@ class CollectionImpl implements Collection {
   }
 }
 
+/** The caller's replacement for map `name` (own properties only: names come from the object). */
+function replaced(opts: CollectionLoadOptions, name: string): BpfMap | undefined {
+  return opts.replaceMaps && Object.hasOwn(opts.replaceMaps, name) ? opts.replaceMaps[name] : undefined;
+}
+
 export function loadCollection(spec: ObjectSpec, opts: CollectionLoadOptions = {}): Collection {
   const runtime = opts.runtime ?? new Runtime();
-  const maps: Record<string, BpfMap> = {};
+  const maps: Record<string, BpfMap> = Object.create(null) as Record<string, BpfMap>; // names come from the object: no prototype keys
   const created: BpfMap[] = [];
-  const programs: Record<string, LoadedProgramImpl> = {};
+  const programs: Record<string, LoadedProgramImpl> = Object.create(null) as Record<string, LoadedProgramImpl>;
   try {
     for (const ms of spec.maps) {
-      const given = opts.replaceMaps?.[ms.name];
+      const given = replaced(opts, ms.name);
       if (given) { maps[ms.name] = given; continue; }
       const contents = ms.contents?.filter((c) => c.value instanceof Uint8Array);
       const m = createMap(runtime, { ...ms, ...(contents ? { contents } : {}) });
@@ -63,7 +68,7 @@ export function loadCollection(spec: ObjectSpec, opts: CollectionLoadOptions = {
     // slots of prog arrays / map-in-map naming programs or maps (libbpf's .maps initialisers)
     for (const ms of spec.maps) {
       const m = maps[ms.name]!;
-      if (opts.replaceMaps?.[ms.name]) continue;
+      if (replaced(opts, ms.name)) continue;
       for (const c of ms.contents ?? []) {
         if (c.value instanceof Uint8Array) continue;
         const v = new Uint8Array(4);
