@@ -53,7 +53,7 @@ def main():
     insn_buf = ctypes.create_string_buffer(bytes(code), len(code))
     lic = ctypes.create_string_buffer(req.get('license', 'GPL').encode() + b'\0')
     attr = (u32(req['progType']) + u32(len(code) // 8) + u64(ctypes.addressof(insn_buf)) +
-            u64(ctypes.addressof(lic)) + u32(level) + u32(logsize) + u64(ctypes.addressof(logbuf)) +
+            u64(ctypes.addressof(lic)) + u32(level) + u32(logsize if level else 0) + u64(ctypes.addressof(logbuf) if level else 0) +
             u32(0) + u32(req.get('progFlags', 0)) + b'\0' * 16 + u32(0) + u32(req.get('expectedAttachType', 0)))
     attr = attr.ljust(160, b'\0')
     fd, err = bpf(5, attr)

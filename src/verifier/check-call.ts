@@ -57,6 +57,7 @@ function mapCompat(env: Env, proto: HelperProto, map: MapInfo): void {
     redirect_map: [MapType.DEVMAP, MapType.DEVMAP_HASH, MapType.CPUMAP, MapType.XSKMAP],
   };
   const need = needs[proto.name];
+  if (proto.name === 'tail_call' && t !== MapType.PROG_ARRAY) fail(env, 'TAIL_CALL_MAP', 'expected prog array map for tail call', 22);
   if (need && !need.includes(t)) bad();
   // maps that only work with their own helpers
   const own: Record<number, string[]> = {
@@ -104,7 +105,7 @@ function isNullConst(r: RegState): boolean {
 }
 
 /** The constant key on the stack (for ARRAY lookups the kernel proves in range). */
-function constKey(env: Env, r: RegState, keySize: number): bigint | undefined {
+export function constKey(env: Env, r: RegState, keySize: number): bigint | undefined {
   if (r.type !== 'stack' || !tnumIsConst(r.b.varOff) || keySize > 8) return undefined;
   const fr = env.cur.frames[r.frameno]!;
   const off = r.off + Number(BigInt.asIntN(64, r.b.varOff.value));
@@ -297,10 +298,7 @@ export function checkHelperCall(env: Env, insn: Insn): CallbackRequest | undefin
     case 'map_value_or_null': {
       const m = meta.map!;
       r0 = pointer('map_value', { map: m, maybeNull: true });
-      const key = (m.spec.type === MapType.ARRAY || m.spec.type === MapType.PERCPU_ARRAY) && proto.name === 'map_lookup_elem'
-        ? keyOf(env) : undefined;
-      if (key !== undefined && key < BigInt(m.spec.maxEntries)) r0.maybeNull = false;
-      else r0.id = nextId(env);
+      r0.id = nextId(env);
       break;
     }
     case 'map_value':
@@ -320,6 +318,7 @@ export function checkHelperCall(env: Env, insn: Insn): CallbackRequest | undefin
     default: r0 = unknownScalar(); break;
   }
   if (proto.acquires && r0.type !== 'scalar' && r0.type !== 'not_init') {
+    if (r0.id) r0.id = 0;
     const refId = nextId(env);
     env.cur.refs.push({ id: refId, insn: env.pc });
     r0.id = refId;
@@ -329,22 +328,6 @@ export function checkHelperCall(env: Env, insn: Insn): CallbackRequest | undefin
   env.scratchRegs |= 1;
   if (proto.changesPktData) clearPktPointers(env);
   return callback;
-}
-
-let pendingKey: bigint | undefined;
-function keyOf(env: Env): bigint | undefined {
-  void env;
-  return pendingKey;
-}
-
-/** Called before checkHelperCall: remember a constant map key (ARRAY lookups). */
-export function noteConstKey(env: Env, insn: Insn): void {
-  pendingKey = undefined;
-  if (insn.imm !== 1) return;
-  const f = frame(env);
-  const m = f.regs[1];
-  const k = f.regs[2];
-  if (m?.type === 'map_ptr' && m.map && k) pendingKey = constKey(env, k, m.map.spec.keySize);
 }
 
 /** A frame for a bpf-to-bpf call or a callback: R1..R5 from the caller (or given), R10 its own. */

@@ -1,84 +1,11 @@
-// The verifier log in the kernel's format: instructions as print_bpf_insn (kernel/bpf/disasm.c)
-// prints them, register states after each instruction aligned at column 40, `from N to M:`
+// The verifier log in the kernel's format (instructions come from asm/disasm.ts formatInsnKernel): register states after each instruction aligned at column 40, `from N to M:`
 // lines, source lines from line info, and the closing statistics.
 
-import type { Insn } from '../isa/insn.js';
-import { helperName } from '../helpers/protos.js';
 import type { LineInfo } from '../loader/types.js';
-
-const ALU_OPS: Record<string, string> = {
-  add: '+=', sub: '-=', mul: '*=', div: '/=', sdiv: 's/=', or: '|=', and: '&=', lsh: '<<=', rsh: '>>=',
-  mod: '%=', smod: 's%=', xor: '^=', mov: '=', arsh: 's>>=',
-};
-const JMP_OPS: Record<string, string> = {
-  jeq: '==', jgt: '>', jge: '>=', jset: '&', jne: '!=', jsgt: 's>', jsge: 's>=', jlt: '<', jle: '<=', jslt: 's<', jsle: 's<=',
-};
-
-const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
-const disp = (v: number): string => (v < 0 ? `${v}` : `+${v}`);
-const sz = (n: number, signed = false): string => `${signed ? 's' : 'u'}${n * 8}`;
 
 /** Fake kernel address of map `index` as the log shows a resolved map pointer. */
 export function mapAddr(index: number): bigint {
   return 0xffff888100000000n + BigInt(index) * 0x1000n;
-}
-
-/** One instruction as the kernel verifier log prints it (without the `N: ` prefix). */
-export function formatInsnKernel(insn: Insn, lddwValue?: bigint): string {
-  const f = insn.form;
-  const code = `(${insn.opcode.toString(16).padStart(2, '0')})`;
-  if (!f) return `${code} unknown`;
-  const w = f.is64 ? 'r' : 'w';
-  switch (f.kind) {
-    case 'alu': {
-      const d = `${w}${insn.dst}`;
-      if (f.op === 'neg') return `${code} ${d} = -${d}`;
-      if (f.op === 'le' || f.op === 'be') return `${code} r${insn.dst} = ${f.op}${insn.imm} r${insn.dst}`;
-      if (f.op === 'bswap') return `${code} r${insn.dst} = bswap${insn.imm} r${insn.dst}`;
-      if (f.op === 'movsx') return `${code} ${d} = (s${insn.off})${w}${insn.src}`;
-      const sym = ALU_OPS[f.op]!;
-      return f.useImm ? `${code} ${d} ${sym} ${insn.imm}` : `${code} ${d} ${sym} ${w}${insn.src}`;
-    }
-    case 'jmp': {
-      if (f.op === 'ja') return f.id === 'ja32' ? `${code} gotol pc${disp(insn.imm)}` : `${code} goto pc${disp(insn.off)}`;
-      const sym = JMP_OPS[f.op]!;
-      const rhs = f.useImm ? hex(insn.imm) : `${w}${insn.src}`;
-      return `${code} if ${w}${insn.dst} ${sym} ${rhs} goto pc${disp(insn.off)}`;
-    }
-    case 'jcond': return `${code} may_goto pc${disp(insn.off)}`;
-    case 'call':
-      if (insn.src === 1) return `${code} call pc${disp(insn.imm)}`;
-      if (insn.src === 2) return `${code} call kernel-function`;
-      return `${code} call ${helperName(insn.imm)}#${insn.imm}`;
-    case 'callx': return `${code} callx r${insn.dst}`;
-    case 'exit': return `${code} exit`;
-    case 'lddw': {
-      const v = lddwValue ?? ((BigInt((insn.imm2 ?? 0) >>> 0) << 32n) | BigInt(insn.imm >>> 0));
-      return `${code} r${insn.dst} = 0x${v.toString(16)}`;
-    }
-    case 'ldabs': return `${code} r0 = *(${sz(f.size!)} *)skb[${insn.imm}]`;
-    case 'ldind': return `${code} r0 = *(${sz(f.size!)} *)skb[r${insn.src} + ${insn.imm}]`;
-    case 'ldx': return `${code} r${insn.dst} = *(${sz(f.size!, !!f.signExtend)} *)(r${insn.src} ${disp(insn.off)})`;
-    case 'st': return `${code} *(${sz(f.size!)} *)(r${insn.dst} ${disp(insn.off)}) = ${insn.imm}`;
-    case 'stx': return `${code} *(${sz(f.size!)} *)(r${insn.dst} ${disp(insn.off)}) = r${insn.src}`;
-    case 'atomic': {
-      const s = sz(f.size!);
-      const aw = f.size === 8 ? 'r' : 'w';
-      const mem = `(${s} *)(r${insn.dst} ${disp(insn.off)})`;
-      const a = f.size === 8 ? 'atomic64' : 'atomic';
-      switch (f.op) {
-        case 'add': case 'or': case 'and': case 'xor':
-          return `${code} lock *${mem} ${ALU_OPS[f.op]} ${aw}${insn.src}`;
-        case 'fetch_add': case 'fetch_or': case 'fetch_and': case 'fetch_xor':
-          return `${code} ${aw}${insn.src} = ${a}_${f.op}(${mem}, ${aw}${insn.src})`;
-        case 'xchg': return `${code} ${aw}${insn.src} = ${a}_xchg(${mem}, ${aw}${insn.src})`;
-        case 'cmpxchg': return `${code} ${aw}0 = ${a}_cmpxchg(${mem}, ${aw}0, ${aw}${insn.src})`;
-        case 'load_acq': return `${code} ${f.size === 8 ? 'r' : 'w'}${insn.dst} = load_acquire((${s} *)(r${insn.src} ${disp(insn.off)}))`;
-        case 'store_rel': return `${code} store_release((${s} *)(r${insn.dst} ${disp(insn.off)}), ${f.size === 8 ? 'r' : 'w'}${insn.src})`;
-      }
-      return `${code} atomic`;
-    }
-  }
 }
 
 /** Log buffer with the kernel's rewinding rules. */
@@ -95,8 +22,14 @@ export class VLog {
     return this.level > 0;
   }
 
+  /** The kernel's log buffers are bounded; past this the log is cut (the verdict is unaffected). */
+  static readonly LIMIT = 16 << 20;
+  truncated = false;
+
   write(s: string): void {
-    if (this.level > 0) this.buf += s;
+    if (this.level <= 0) return;
+    if (this.buf.length + s.length > VLog.LIMIT) { this.truncated = true; return; }
+    this.buf += s;
   }
 
   reset(pos: number): void {

@@ -20,16 +20,44 @@ export interface AsmProgram {
 
 const MAGIC = 0x7e570000;
 
-/** Assemble llvm-syntax text; `r1 = map[NAME] ll` loads a map pointer, `map_value[NAME]+OFF` a value address. */
+/**
+ * Assemble llvm-syntax text; `r1 = map[NAME] ll` loads a map pointer, `map_value[NAME]+OFF`
+ * a value address, `r2 = func[+N] ll` the address of the function N instructions after the
+ * next one, and `call +N` / `call -N` is a bpf-to-bpf call (pc-relative).
+ */
 export function asmProgram(text: string, opts: { type?: number; maps?: MapSpec[]; license?: string; expectedAttachType?: number; name?: string } = {}): AsmProgram {
   const names: Array<{ name: string; kind: 'map' | 'map_value'; offset: number }> = [];
-  const src = text.replace(/\b(map|map_value)\[(\w+)\](?:\+(\d+))?/g, (_m, kind: string, name: string, off?: string) => {
+  const funcs: number[] = [];
+  const localCalls = new Set<number>();
+  let lineNo = 0;
+  const pre = text.split(/\r?\n/).map((line) => {
+    lineNo++;
+    const m = /^\s*call\s+([+-]\d+)\s*$/.exec(line);
+    if (m) { localCalls.add(lineNo); return `call ${0x7e580000 + Number(m[1])}`; }
+    return line.replace(/\bfunc\[([+-]?\d+)\]/, (_x, n: string) => {
+      funcs.push(Number(n));
+      return `0x${(0x7e590000 + funcs.length - 1).toString(16)}`;
+    });
+  }).join('\n');
+  const src = pre.replace(/\b(map|map_value)\[(\w+)\](?:\+(\d+))?/g, (_m, kind: string, name: string, off?: string) => {
     names.push({ name, kind: kind as 'map' | 'map_value', offset: Number(off ?? 0) });
     return `0x${(MAGIC + names.length - 1).toString(16)}`;
   });
   const { insns } = assemble(src);
   const mapRefs: MapReference[] = [];
   for (const i of insns) {
+    if (i.form?.kind === 'call' && i.imm >= 0x7e580000 - 0x8000 && i.imm < 0x7e580000 + 0x8000) {
+      i.imm -= 0x7e580000;
+      i.src = 1;
+      i.form = findForm(i.opcode, i.src, i.off, i.imm);
+      continue;
+    }
+    if (i.form?.kind === 'lddw' && i.imm >= 0x7e590000 && i.imm < 0x7e590000 + funcs.length && !i.imm2) {
+      i.imm = funcs[i.imm - 0x7e590000]!;
+      i.src = 4;
+      i.form = findForm(i.opcode, i.src, i.off, i.imm);
+      continue;
+    }
     if (i.form?.kind === 'lddw' && i.imm >= MAGIC && i.imm < MAGIC + names.length && !i.imm2) {
       const n = names[i.imm - MAGIC]!;
       i.imm = 0;

@@ -14,7 +14,7 @@ import { progTypeInfo } from '../progs/index.js';
 import { type CondOp, branchTaken, negateCond, refineCond, S64_MAX, S64_MIN } from './bounds.js';
 import { buildCfg, liveStr } from './cfg.js';
 import { checkAlu } from './check-alu.js';
-import { calleeFrame, checkHelperCall, noteConstKey } from './check-call.js';
+import { calleeFrame, checkHelperCall } from './check-call.js';
 import { memAccess } from './check-mem.js';
 import { type Env, MAX_INSNS, MAX_PACKET_OFF, checkRead, fail, frame, setReg } from './env.js';
 import { VerifierReject } from './errors.js';
@@ -68,7 +68,7 @@ interface Pending {
   reentry?: boolean;
 }
 
-const MAX_STATES_PER_INSN = 64;
+const MAX_STATES_PER_INSN = 32;
 const MAX_PENDING = 8192;
 
 function pseudoMapInfo(env: Env, insn: Insn): { info: MapInfo; kind: 'map' | 'map_value'; offset: number } {
@@ -162,7 +162,7 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
   const log = new VLog(level, prog.lineInfo ?? []);
   const stats: VerifyStats = { processed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0 };
   const finish = (err?: VerifierReject): VerifyResult => {
-    if (err) log.write(err.message + '\n');
+    if (err) log.write(err.message + (err.code === 'TAIL_CALL_MAP' ? '' : '\n'));
     log.write(`processed ${stats.processed} insns (limit ${MAX_INSNS}) max_states_per_insn ${stats.maxStatesPerInsn} total_states ${stats.totalStates} peak_states ${stats.peakStates} mark_read 0\n`);
     const res: VerifyResult = { ok: !err, log: log.buf, stats };
     if (err) res.error = { code: err.code, message: err.message, pc: err.pc };
@@ -255,7 +255,8 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
         if (loopEntry ? statesEqual(e.state, cur, at, liveness, false) : false) return true;
         if (!loopEntry && statesEqual(e.state, cur, at, undefined, true)) {
           log.linfo(at, '; ');
-          fail(env, 'INFINITE_LOOP', `infinite loop detected at insn ${at}`, 22);
+          const top = (st: VState): string => frameStr(st.frames[st.frames.length - 1]!, st.refs, 'all', 'all');
+          fail(env, 'INFINITE_LOOP', `infinite loop detected at insn ${at}\ncur state:${top(cur)}\nold state:${top(e.state)}`, 22);
         }
         continue;
       }
@@ -270,7 +271,9 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
     if (!list) { list = []; explored.set(at, list); }
     if (list.length >= MAX_STATES_PER_INSN) {
       const k = list.findIndex((e) => e.branches === 0);
-      if (k >= 0) { list.splice(k, 1); liveStates--; }
+      if (k < 0) return false;
+      list.splice(k, 1);
+      liveStates--;
     }
     const e: Explored = { state: cloneState(cur), branches: 1, parent: cp };
     list.push(e);
@@ -384,13 +387,12 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
           } else if (insn.src === 2) {
             fail(env, 'KFUNC', 'calling kernel functions is not supported by tsbpf', 95);
           } else {
-            noteConstKey(env, insn);
             const cb = checkHelperCall(env, insn);
             if (cb) {
               // the callback may run zero times: the caller continues after the call (pushed),
               // and we explore the callback now
               pushBranch(cloneState(env.cur), pc + 1, pc, false);
-              if (env.cur.frames.length >= 8) fail(env, 'CALL_TOO_DEEP', `the call stack of ${env.cur.frames.length + 1} frames is too deep !`, 7);
+              if (env.cur.frames.length >= 8) fail(env, 'CALL_TOO_DEEP', `the call stack of ${env.cur.frames.length + 1} frames is too deep`, 7);
               const callee = calleeFrame(env, cb.target, pc, cb.args);
               callee.inCallback = true;
               callee.cbRet = [0n, 1n];
@@ -614,7 +616,7 @@ function addEdge(env: Env, caller: number, callee: number): void {
 /** bpf-to-bpf call: a new frame. */
 function bpfCall(env: Env, insn: Insn): number {
   const target = insn.pc + 1 + insn.imm;
-  if (env.cur.frames.length >= 8) fail(env, 'CALL_TOO_DEEP', `the call stack of ${env.cur.frames.length + 1} frames is too deep !`, 7);
+  if (env.cur.frames.length >= 8) fail(env, 'CALL_TOO_DEEP', `the call stack of ${env.cur.frames.length + 1} frames is too deep`, 7);
   const caller = frame(env);
   const callee = calleeFrame(env, target, insn.pc);
   addEdge(env, caller.subprog, target);
@@ -633,7 +635,7 @@ function checkExit(env: Env, push: (s: VState, target: number, from: number, tak
   const cur = env.cur;
   if (cur.frames.length > 1) {
     const callee = cur.frames[cur.frames.length - 1]!;
-    const r0 = checkRead(env, 0);
+    const r0 = callee.inCallback ? checkRead(env, 0) : frame(env).regs[0]!;
     if (callee.inCallback) {
       if (r0.type !== 'scalar') fail(env, 'CB_RET', `At callback return the register R0 is not a known value (${typeStr(r0)})`, 22);
       const [lo, hi] = callee.cbRet ?? [0n, 1n];
@@ -692,9 +694,9 @@ function rangeDesc(r: RegState): string {
 
 /** check_max_stack_depth: the deepest chain of frames must fit in 512 bytes. */
 function checkStackDepth(env: Env): void {
-  const round = (d: number): number => Math.ceil(Math.max(d, 1) / 32) * 32;
+  const round = (d: number): number => Math.ceil(d / 16) * 16;
   const walk = (fn: number, depth: number, calls: number, seen: Set<number>): void => {
-    const d = depth + (fn === 0 ? Math.ceil((env.stackDepth.get(fn) ?? 0) / 16) * 16 : round(env.stackDepth.get(fn) ?? 0));
+    const d = depth + round(env.stackDepth.get(fn) ?? 0);
     if (d > 512) fail(env, 'STACK_TOO_LARGE', `combined stack size of ${calls} calls is ${d}. Too large`, 13);
     for (const c of env.callEdges.get(fn) ?? []) {
       if (seen.has(c)) continue;
