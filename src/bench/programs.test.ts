@@ -1,7 +1,7 @@
 // The benchmark programs compute what an independent TypeScript computation says, on the
 // interpreter (checked and unchecked) and on the kernel where available. No timings here.
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, beforeAll } from 'vitest';
 import { decode } from '../isa/insn.js';
 import type { ProgramSpec } from '../loader/types.js';
 import { loadProgram } from '../runtime/program.js';
@@ -29,8 +29,10 @@ describe('bench programs on the interpreter', () => {
 });
 
 describeKernel('bench programs on the kernel', () => {
-  const pins = pinDir('bench');
-  afterAll(() => pins.remove());
+  // created when the tests run (not when they are collected, which happens when skipped too)
+  let pins: ReturnType<typeof pinDir>;
+  beforeAll(() => { pins = pinDir('bench'); });
+  afterAll(() => pins?.remove());
   for (const c of BENCH_CASES) {
     it(c.name, () => {
       const r = kernelRun(benchCode(c), 'xdp', packet, pins.path, 1);

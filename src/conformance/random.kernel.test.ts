@@ -5,7 +5,7 @@
 // jumps of every kind, then r0 = a mix of all registers and stack slots. The kernel's answer must be ours. Seeded, so a
 // failure names a program that can be replayed (TSBPF_RANDOM_SEED).
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, beforeAll } from 'vitest';
 import { describeKernel, pinDir } from '../../test/support/kernel.js';
 import { encode, type Insn, makeInsn } from '../isa/insn.js';
 import { INSN_FORMS, type InsnForm } from '../isa/table.js';
@@ -99,8 +99,10 @@ const BASE = Number(process.env.TSBPF_RANDOM_SEED ?? 20261130);
 const COUNT = Number(process.env.TSBPF_RANDOM_COUNT ?? 24);
 
 describeKernel('random ALU/JMP programs: interpreter = kernel', () => {
-  const pins = pinDir('random');
-  afterAll(() => pins.remove());
+  // created when the tests run (not when they are collected, which happens when skipped too)
+  let pins: ReturnType<typeof pinDir>;
+  beforeAll(() => { pins = pinDir('random'); });
+  afterAll(() => pins?.remove());
   for (let n = 0; n < COUNT; n++) {
     const seed = BASE + n;
     it(`seed ${seed}`, () => {
