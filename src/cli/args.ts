@@ -17,15 +17,14 @@ export class Args {
   peek(i = 0): string | undefined { return this.argv[this.pos + i]; }
   next(): string {
     const a = this.argv[this.pos];
-    if (a === undefined) throw new CliError(`'${this.argv[this.pos - 1] ?? ''}' needs at least 1 more argument`);
+    if (a === undefined) throw new CliError(`'${this.argv[this.pos - 1] ?? ''}' needs at least 1 arguments, 0 found`);
     this.pos++;
     return a;
   }
-  /** REQ_ARGS(n): fail with bpftool's message when fewer than n arguments remain. */
+  /** REQ_ARGS(n): bpftool's message names the word before the remaining arguments. */
   require(n: number): void {
     if (this.count < n) {
-      const last = this.argv[this.argv.length - 1] ?? '';
-      throw new CliError(`'${last}' needs at least ${n - this.count} more argument${n - this.count === 1 ? '' : 's'}`);
+      throw new CliError(`'${this.argv[this.pos - 1] ?? ''}' needs at least ${n} arguments, ${this.count} found`);
     }
   }
   rest(): string[] { return this.argv.slice(this.pos); }

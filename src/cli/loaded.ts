@@ -35,7 +35,8 @@ export function openObject(s: Session, file: string, typeOverride?: { type: numb
     try {
       data = new Uint8Array(readFileSync(file));
     } catch (e) {
-      if (s.ctx.debug) s.ctx.err(`libbpf: elf: failed to open ${file}: ${(e as Error).message}\n`);
+      const errno = Math.abs((e as NodeJS.ErrnoException).errno ?? 2);
+      s.ctx.err(`libbpf: elf: failed to open ${file}: ${strerror(errno)}\n`);
       throw new CliError('failed to open object file');
     }
   }
@@ -48,13 +49,14 @@ export function openObject(s: Session, file: string, typeOverride?: { type: numb
   } catch (e) {
     if (!isBpfError(e)) throw e;
     // libbpf prints the reason, then bpftool its one-line error.
-    s.ctx.err(`libbpf: ${e.message}\n`);
+    const isElf = data.length >= 4 && data[0] === 0x7f && data[1] === 0x45 && data[2] === 0x4c && data[3] === 0x46;
+    s.ctx.err(isElf ? `libbpf: ${e.message}\n` : `libbpf: elf: '${file}' is not a proper ELF object\n`);
     throw new CliError('failed to open object file');
   }
 }
 
 /** What bpftool 7.1 adds after a failed object load. */
-const STRICT_WARNING = 'Warning: bpftool is now running in libbpf strict mode and has more stringent requirements about BPF programs.\n' +
+export const STRICT_WARNING = 'Warning: bpftool is now running in libbpf strict mode and has more stringent requirements about BPF programs.\n' +
   "If it used to work for this object file but now doesn't, see --legacy option for more details.\n\n";
 
 /**

@@ -494,7 +494,7 @@ const COMMANDS: ReadonlyArray<[string, Handler]> = [
 
 export async function runMap(ctx: CliContext, argv: string[]): Promise<number> {
   const word = argv[0];
-  const args = new Args(argv.slice(1));
+  const args = new Args(argv, 1);
   const s = new Session(ctx);
   if (word === undefined) return withOutput(ctx, (o) => doShow(s, o, args, 'show'));
   if (word === 'event_pipe') throw new CliError('event_pipe: perf event arrays are not supported by tsbpf');

@@ -4,7 +4,7 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { progTypeBySection } from '../../loader/index.js';
+import { progTypeBySection, SECTION_DEFS } from '../../loader/index.js';
 import type { BpfMap } from '../../maps/types.js';
 import { isBpfError } from '../../errors.js';
 import { Errno, strerror } from '../../uapi/errno.js';
@@ -14,7 +14,7 @@ import { PinStoreError, newUuid, sha256Hex, type PinnedMapRecord, type PinnedPro
 import type { Collection, LoadedProgram, TestRunResult } from '../../runtime/types.js';
 import { Args, isPrefix, parseUlong, selectCommand } from '../args.js';
 import { CliError, type CliContext, type CliObject } from '../context.js';
-import { btfKeyOf, loadObject, mapRecordFor, openObject, withInstance } from '../loaded.js';
+import { STRICT_WARNING, btfKeyOf, loadObject, mapRecordFor, openObject, withInstance } from '../loaded.js';
 import { pinAlias } from './map.js';
 import { Output, withOutput } from '../output.js';
 import { runPcap, summaryPlain, type PcapRunSummary } from '../pcaprun.js';
@@ -44,7 +44,18 @@ function progShowInfo(s: Session, ref: ProgRef): ProgShowInfo {
 
 // ---- load / loadall -------------------------------------------------------------------------
 
-async function doLoadWith(s: Session, o: Output, args: Args, all: boolean): Promise<void> {
+async function doLoadWith(s: Session, o: Output, args: Args, all: boolean): Promise<number | void> {
+  const stage = { loading: false };
+  try {
+    return await loadWith(s, o, args, all, stage);
+  } catch (e) {
+    // bpftool 7.1 follows a failed load (once the object is open) with this warning.
+    if (stage.loading && e instanceof CliError && !e.after) e.after = STRICT_WARNING;
+    throw e;
+  }
+}
+
+async function loadWith(s: Session, o: Output, args: Args, all: boolean, stage: { loading: boolean }): Promise<number | void> {
   args.require(2);
   const file = args.next();
   const pinfile = args.next();
@@ -66,7 +77,10 @@ async function doLoadWith(s: Session, o: Output, args: Args, all: boolean): Prom
           const r = progTypeBySection(t + '/');
           typeOverride = { ...r, name: t };
         } catch {
-          throw new CliError('unknown program type');
+          // libbpf explains, bpftool adds nothing.
+          s.ctx.err(`libbpf: failed to guess program type from ELF section '${t}/'\n`);
+          s.ctx.err(`libbpf: supported section(type) names are: ${SECTION_DEFS.map((d) => d.sec).join(' ')}\n`);
+          return 255;
         }
       }
     } else if (isPrefix(w, 'map')) {
@@ -100,6 +114,7 @@ async function doLoadWith(s: Session, o: Output, args: Args, all: boolean): Prom
   }
 
   const obj = openObject(s, file, typeOverride);
+  stage.loading = true;
   // Resolve map replacements (by name, then by index in the object's map order).
   const replacePaths = new Map<string, string>();
   for (const r of replaceSpecs) {
@@ -172,9 +187,23 @@ async function doLoadWith(s: Session, o: Output, args: Args, all: boolean): Prom
     progRecords.push({ path: all ? join(pinfile, pinName(p.name)) : pinfile, record: rec });
   }
 
-  // Pin programs first (bpftool's order), then maps; undo on failure.
+  // Maps first, then programs: a crash in between leaves unused map files, never a
+  // program whose maps are missing. Undo everything on failure.
   const created: string[] = [];
   const undo = () => { for (const p of created) s.store.remove(p); };
+  for (const nm of newMaps) {
+    try {
+      s.store.create(nm.path, nm.record);
+      created.push(nm.path);
+    } catch (e) {
+      undo();
+      if (e instanceof PinStoreError) {
+        s.ctx.err(`libbpf: failed to pin map: ${strerror(e.errno ?? Errno.EIO)}\n`);
+        throw new CliError('failed to pin all maps');
+      }
+      throw e;
+    }
+  }
   for (const pr of progRecords) {
     try {
       s.store.create(pr.path, pr.record);
@@ -184,19 +213,6 @@ async function doLoadWith(s: Session, o: Output, args: Args, all: boolean): Prom
       if (e instanceof PinStoreError) {
         if (all) throw new CliError('failed to pin all programs');
         throw new CliError(`failed to pin program ${pr.record.section}`);
-      }
-      throw e;
-    }
-  }
-  for (const nm of newMaps) {
-    try {
-      s.store.create(nm.path, nm.record);
-      created.push(nm.path);
-    } catch (e) {
-      undo();
-      if (e instanceof PinStoreError) {
-        if (s.ctx.debug) s.ctx.err(`libbpf: ${e.message}\n`);
-        throw new CliError('failed to pin all maps');
       }
       throw e;
     }
@@ -515,7 +531,7 @@ const COMMANDS: ReadonlyArray<[string, Handler]> = [
 export async function runProg(ctx: CliContext, argv: string[]): Promise<number> {
   const s = new Session(ctx);
   const word = argv[0];
-  const args = new Args(argv.slice(1));
+  const args = new Args(argv, 1);
   if (word === undefined) return withOutput(ctx, (o) => doShow(s, o, args, 'show'));
   for (const unsupported of ['attach', 'detach', 'tracelog', 'profile']) {
     if (word === unsupported) throw new CliError(`'prog ${word}' needs a kernel: not supported by tsbpf`);
