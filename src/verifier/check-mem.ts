@@ -302,14 +302,12 @@ export function memAccess(env: Env, regno: number, insnOff: number, size: number
   if (r.maybeNull && r.type !== 'scalar') fail(env, 'NULL_DEREF', `R${regno} invalid mem access '${typeStr(r)}'`);
   switch (r.type) {
     case 'ctx':
-      if (opts.atomic) fail(env, 'ATOMIC_CTX', `BPF_ATOMIC stores into R${regno} ctx is not allowed`);
       result = ctxAccess(env, regno, r, insnOff, size, write);
       break;
     case 'stack':
       result = stackAccess(env, regno, r, insnOff, size, write, opts.value, opts.imm);
       break;
     case 'pkt': case 'pkt_meta': {
-      if (opts.atomic) fail(env, 'ATOMIC_PKT', `BPF_ATOMIC stores into R${regno} ${typeStr(r)} is not allowed`);
       const access = env.info?.packetAccess ?? 'none';
       if (write && access !== 'write') fail(env, 'PKT_WRITE', 'cannot write into packet');
       if (access === 'none') fail(env, 'PKT_NO_ACCESS', `R${regno} invalid mem access '${typeStr(r)}'`);

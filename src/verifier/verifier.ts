@@ -385,7 +385,7 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
           if (insn.src === 1) {
             next = bpfCall(env, insn);
           } else if (insn.src === 2) {
-            fail(env, 'KFUNC', 'calling kernel functions is not supported by tsbpf', 95);
+            fail(env, 'KFUNC', 'tsbpf: calling kernel functions is not supported', 95);
           } else {
             const cb = checkHelperCall(env, insn);
             if (cb) {
@@ -407,7 +407,7 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
           break;
         }
         case 'callx':
-          fail(env, 'CALLX', 'callx is not supported: calls through registers are rejected', 22);
+          fail(env, 'CALLX', 'tsbpf: callx is not supported: calls through registers are rejected', 22);
           break;
         case 'exit': {
           jmpsProcessed++;
