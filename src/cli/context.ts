@@ -43,3 +43,10 @@ export interface CliObject {
   readonly summary: string;
   readonly run: CommandFn;
 }
+
+/** bpftool's usage(): the object's help on stderr (`null` with -j) and exit status 255. */
+export class UsageError extends CliError {
+  constructor() {
+    super('usage');
+  }
+}

@@ -8,7 +8,7 @@ import { MapType } from '../../uapi/bpf.js';
 import { Errno, strerror } from '../../uapi/errno.js';
 import { PinStoreError, type PinnedMapRecord } from '../../pinstore/index.js';
 import { Args, hexBytes, isMapOfMaps, isMapOfProgs, isPerCpuMap, isPrefix, isQueueStack, mapTypeFromName, parseBytes, parseU32, roundUp8, selectCommand } from '../args.js';
-import { CliError, type CliContext, type CliObject } from '../context.js';
+import { CliError, UsageError, type CliContext, type CliObject } from '../context.js';
 import { entryErrorPlain, entryPlain, mapMemlock, recordBtf, showMapHeaderJson, showMapJson, showMapPlain, writeBtfEntry, writeEntryJson, type MapShowExtra } from '../mapfmt.js';
 import { Output, withOutput } from '../output.js';
 import { btfKeyOf } from '../loaded.js';
@@ -123,7 +123,7 @@ function dumpOne(s: Session, o: Output, ref: MapRef, showHeader: boolean, btfPla
 }
 
 const doDump: Handler = (s, o, args) => {
-  if (args.count !== 2) throw new CliError('expected MAP (id ID | pinned FILE | name NAME)');
+  if (args.count !== 2) throw new UsageError();
   const refs = s.parseMaps(args);
   if (!refs.length) return;
   const btfPlain = !o.json && refs.every((r) => recordBtf(r.record)) ? new Output({ ...o.ctx, pretty: true, json: true }) : undefined;
@@ -218,7 +218,7 @@ function mutate<T>(s: Session, ref: MapRef, op: (m: BpfMap, rec: PinnedMapRecord
 }
 
 const doUpdate: Handler = (s, o, args) => {
-  if (args.count < 2) throw new CliError('expected MAP (id ID | pinned FILE | name NAME)');
+  if (args.count < 2) throw new UsageError();
   const ref = s.parseMap(args);
   const e = parseElem(s, ref.record, args.rest(), true, true, true);
   const key = e.key ?? new Uint8Array(0);
@@ -268,7 +268,7 @@ function printKeyValue(s: Session, o: Output, rec: PinnedMapRecord, key: Uint8Ar
 }
 
 const doLookup: Handler = (s, o, args) => {
-  if (args.count < 2) throw new CliError('expected MAP (id ID | pinned FILE | name NAME)');
+  if (args.count < 2) throw new UsageError();
   const ref = s.parseMap(args);
   const rec = ref.record;
   const e = parseElem(s, rec, args.rest(), true, false, false);
@@ -291,7 +291,7 @@ const doLookup: Handler = (s, o, args) => {
 };
 
 const doGetnext: Handler = (s, o, args) => {
-  if (args.count < 2) throw new CliError('expected MAP (id ID | pinned FILE | name NAME)');
+  if (args.count < 2) throw new UsageError();
   const ref = s.parseMap(args);
   const rec = ref.record;
   let key: Uint8Array | null = null;
@@ -318,7 +318,7 @@ const doGetnext: Handler = (s, o, args) => {
 };
 
 const doDelete: Handler = (s, o, args) => {
-  if (args.count < 2) throw new CliError('expected MAP (id ID | pinned FILE | name NAME)');
+  if (args.count < 2) throw new UsageError();
   const ref = s.parseMap(args);
   const e = parseElem(s, ref.record, args.rest(), true, false, false);
   if (!e.key && ref.record.spec.keySize === 0) throw new CliError('did not find key');
@@ -332,7 +332,7 @@ const doDelete: Handler = (s, o, args) => {
 };
 
 const doPopDequeue: Handler = (s, o, args) => {
-  if (args.count < 2) throw new CliError('expected MAP (id ID | pinned FILE | name NAME)');
+  if (args.count < 2) throw new UsageError();
   const ref = s.parseMap(args);
   let value: Uint8Array;
   try {
@@ -366,6 +366,16 @@ const doFreeze: Handler = (s, o, args) => {
   if (o.json) o.w.null();
 };
 
+/** do_pin_any: REQ_ARGS(3) failing is -EINVAL there. */
+export function requirePinArgs(args: Args): void {
+  try {
+    args.require(3);
+  } catch (e) {
+    if (e instanceof CliError) throw new CliError(e.message, 22);
+    throw e;
+  }
+}
+
 /** Pin an existing object at another path: an alias record naming the first pin. */
 export function pinAlias(s: Session, kind: 'map' | 'prog', target: string, file: string): void {
   try {
@@ -377,7 +387,7 @@ export function pinAlias(s: Session, kind: 'map' | 'prog', target: string, file:
 }
 
 const doPin: Handler = (s, o, args) => {
-  args.require(3);
+  requirePinArgs(args);
   const ref = s.parseMap(args);
   const file = args.next();
   pinAlias(s, 'map', ref.path, file);
@@ -485,6 +495,12 @@ const HELP = `Usage: tsbpf map { show | list }   [MAP]
        $TSBPF_STATE_DIR (default ~/.local/state/tsbpf).
 `;
 
+function usage(ctx: CliContext): number {
+  if (ctx.json) ctx.out('null\n');
+  else ctx.err(HELP);
+  return 255;
+}
+
 const COMMANDS: ReadonlyArray<[string, Handler]> = [
   ['show', doShow], ['list', doShow], ['help', doHelp], ['dump', doDump], ['update', doUpdate],
   ['lookup', doLookup], ['getnext', doGetnext], ['delete', doDelete], ['pin', doPin],
@@ -499,8 +515,13 @@ export async function runMap(ctx: CliContext, argv: string[]): Promise<number> {
   if (word === undefined) return withOutput(ctx, (o) => doShow(s, o, args, 'show'));
   if (word === 'event_pipe') throw new CliError('event_pipe: perf event arrays are not supported by tsbpf');
   const h = selectCommand(word, COMMANDS);
-  if (!h) throw new CliError(`unknown command '${word}'`);
-  return withOutput(ctx, (o) => h(s, o, args, word));
+  if (!h) return usage(ctx);
+  try {
+    return await withOutput(ctx, (o) => h(s, o, args, word));
+  } catch (e) {
+    if (e instanceof UsageError) return usage(ctx);
+    throw e;
+  }
 }
 
 export const mapObject: CliObject = {

@@ -13,9 +13,9 @@ import { Pseudo } from '../../isa/opcodes.js';
 import { PinStoreError, newUuid, sha256Hex, type PinnedMapRecord, type PinnedProgRecord } from '../../pinstore/index.js';
 import type { Collection, LoadedProgram, TestRunResult } from '../../runtime/types.js';
 import { Args, isPrefix, parseUlong, selectCommand } from '../args.js';
-import { CliError, type CliContext, type CliObject } from '../context.js';
+import { CliError, UsageError, type CliContext, type CliObject } from '../context.js';
 import { STRICT_WARNING, btfKeyOf, loadObject, mapRecordFor, openObject, withInstance } from '../loaded.js';
-import { pinAlias } from './map.js';
+import { pinAlias, requirePinArgs } from './map.js';
 import { Output, withOutput } from '../output.js';
 import { runPcap, summaryPlain, type PcapRunSummary } from '../pcaprun.js';
 import { showProgJson, showProgPlain, xlatedJson, xlatedListing, xlatedPlain, type ProgShowInfo } from '../progfmt.js';
@@ -262,7 +262,7 @@ const doShow: Handler = (s, o, args) => {
 };
 
 const doPin: Handler = (s, o, args) => {
-  args.require(3);
+  requirePinArgs(args);
   const ref = s.parseProg(args);
   const file = args.next();
   pinAlias(s, 'prog', ref.path, file);
@@ -522,6 +522,12 @@ const HELP = `Usage: tsbpf prog { show | list } [PROG]
        kept in $TSBPF_STATE_DIR (default ~/.local/state/tsbpf).
 `;
 
+function usage(ctx: CliContext): number {
+  if (ctx.json) ctx.out('null\n');
+  else ctx.err(HELP);
+  return 255;
+}
+
 const COMMANDS: ReadonlyArray<[string, Handler]> = [
   ['show', doShow], ['list', doShow], ['help', doHelp], ['dump', doDump], ['pin', doPin],
   ['load', (s, o, a) => doLoadWith(s, o, a, false)], ['loadall', (s, o, a) => doLoadWith(s, o, a, true)],
@@ -537,8 +543,13 @@ export async function runProg(ctx: CliContext, argv: string[]): Promise<number> 
     if (word === unsupported) throw new CliError(`'prog ${word}' needs a kernel: not supported by tsbpf`);
   }
   const h = selectCommand(word, COMMANDS);
-  if (!h) throw new CliError(`unknown command '${word}'`);
-  return withOutput(ctx, (o) => h(s, o, args, word));
+  if (!h) return usage(ctx);
+  try {
+    return await withOutput(ctx, (o) => h(s, o, args, word));
+  } catch (e) {
+    if (e instanceof UsageError) return usage(ctx);
+    throw e;
+  }
 }
 
 export const progObject: CliObject = {
