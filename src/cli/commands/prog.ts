@@ -270,11 +270,11 @@ const doPin: Handler = (s, o, args) => {
 };
 
 const doDump: Handler = async (s, o, args) => {
-  const what = args.peek();
-  if (what !== undefined && !isPrefix(what, 'xlated') && !isPrefix(what, 'jited')) throw new CliError(`expected 'xlated' or 'jited', got: ${what}`);
-  args.require(3);
-  args.next();
-  if (isPrefix(what, 'jited')) throw new CliError('no instructions returned');
+  if (args.count < 3) throw new UsageError();
+  const what = args.next();
+  if (!isPrefix(what, 'xlated') && !isPrefix(what, 'jited')) throw new CliError(`expected 'xlated' or 'jited', got: ${what}`);
+  // tsbpf has no JIT: what bpftool built without a disassembler says.
+  if (isPrefix(what, 'jited')) throw new CliError('No libbfd support');
   const ref = s.parseProg(args);
   let opcodes = false, linum = false, file: string | undefined;
   while (args.count) {
