@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 PIN=$(mktemp -d "${TMPDIR:-/tmp}/tsbpf-demo.XXXXXX")
 export TSBPF_STATE_DIR="$PIN/.state"
-trap 'rm -rf "$PIN"' EXIT INT TERM
+trap 'rm -rf "$PIN"' EXIT HUP INT PIPE TERM
 tsbpf() { node dist/cli/main.js "$@"; }
 if [ -t 1 ]; then B=$(printf '\033[1m') N=$(printf '\033[0m'); else B='' N=''; fi
 show() { printf '\n%s$ tsbpf %s%s\n' "$B" "$(echo "$*" | sed "s#$PIN#\$PIN#g")" "$N"; tsbpf "$@"; }
