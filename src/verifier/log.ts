@@ -46,6 +46,8 @@ export class VLog {
       else break;
     }
     if (!found || found === this.prevLinfo) return;
+    const prev = this.prevLinfo;
+    if (prev && prev.line === found.line && prev.file === found.file && prev.text === found.text) { this.prevLinfo = found; return; }
     const file = found.file.slice(found.file.lastIndexOf('/') + 1);
     this.write(`${prefix}${found.text.replace(/^\s+/, '')} @ ${file}:${found.line}\n`);
     this.prevLinfo = found;

@@ -288,7 +288,10 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
   const popPath = (): boolean => {
     finishPath();
     const p = pending.pop();
-    if (!p) return false;
+    if (!p) {
+      if (level === 1) log.reset(0);
+      return false;
+    }
     env.cur = p.state;
     pc = p.pc;
     prev = p.prev;
