@@ -21,26 +21,17 @@ function tnStr(b: Bounds): string {
   return tnumIsConst(b.varOff) ? BigInt.asIntN(64, b.varOff.value).toString() : tnumStr(b.varOff);
 }
 
-/** __check_mem_access: one window [off, off+size) inside [0, memSize). */
-function memWindow(env: Env, regno: number, r: RegState, off: number, size: number, memSize: number, zeroOk: boolean): boolean {
-  if (off >= 0 && size >= 0 && (size !== 0 || zeroOk) && off + size <= memSize) return true;
+/** __check_mem_access: one window [off, off+size) inside [0, memSize); the kernel's message when not. */
+function memWindow(regno: number, r: RegState, off: number, size: number, memSize: number, zeroOk: boolean): string | undefined {
+  if (off >= 0 && size >= 0 && (size !== 0 || zeroOk) && off + size <= memSize) return undefined;
   switch (r.type) {
-    case 'map_value':
-      env.log.write(`invalid access to map value, value_size=${memSize} off=${off} size=${size}\n`);
-      break;
-    case 'map_key':
-      env.log.write(`invalid access to map key, key_size=${memSize} off=${off} size=${size}\n`);
-      break;
-    case 'pkt': case 'pkt_meta':
-      env.log.write(`invalid access to packet, off=${off} size=${size}, R${regno}(id=${r.id},off=${off},r=${r.range})\n`);
-      break;
-    default:
-      env.log.write(`invalid access to memory, mem_size=${memSize} off=${off} size=${size}\n`);
+    case 'map_value': return `invalid access to map value, value_size=${memSize} off=${off} size=${size}`;
+    case 'map_key': return `invalid access to map key, key_size=${memSize} off=${off} size=${size}`;
+    case 'pkt': case 'pkt_meta': return `invalid access to packet, off=${off} size=${size}, R${regno}(id=${r.id},off=${off},r=${r.range})`;
+    default: return `invalid access to memory, mem_size=${memSize} off=${off} size=${size}`;
   }
-  return false;
 }
 
-const FIRST_LINE: Record<string, string> = {};
 
 /** check_mem_region_access: fixed offset plus every value of the variable offset. */
 export function regionAccess(env: Env, regno: number, r: RegState, off: number, size: number, memSize: number, zeroOk: boolean, code: string): void {
@@ -48,32 +39,20 @@ export function regionAccess(env: Env, regno: number, r: RegState, off: number, 
   if (smin < 0n && (smin === S64_MIN || BigInt.asIntN(32, BigInt(off) + smin) !== BigInt(off) + smin || smin + BigInt(off) < 0n)) {
     fail(env, 'NEGATIVE_INDEX', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
   }
-  const mark = env.log.buf.length;
-  if (!memWindow(env, regno, r, Number(smin) + off, size, memSize, zeroOk)) {
-    const first = env.log.buf.slice(mark).trimEnd();
-    env.log.reset(mark);
-    fail(env, code, `${first}\nR${regno} min value is outside of the allowed memory range`);
-  }
+  const lo = memWindow(regno, r, Number(smin) + off, size, memSize, zeroOk);
+  if (lo) fail(env, code, `${lo}\nR${regno} min value is outside of the allowed memory range`);
   if (r.b.umax >= BigInt(BPF_MAX_VAR_OFF)) {
     fail(env, 'UNBOUNDED_ACCESS', `R${regno} unbounded memory access, make sure to bounds check any such access`);
   }
-  if (!memWindow(env, regno, r, Number(r.b.umax) + off, size, memSize, zeroOk)) {
-    const first = env.log.buf.slice(mark).trimEnd();
-    env.log.reset(mark);
-    fail(env, code, `${first}\nR${regno} max value is outside of the allowed memory range`);
-  }
+  const hi = memWindow(regno, r, Number(r.b.umax) + off, size, memSize, zeroOk);
+  if (hi) fail(env, code, `${hi}\nR${regno} max value is outside of the allowed memory range`);
 }
-void FIRST_LINE;
 
 /** check_packet_access */
 export function packetAccess(env: Env, regno: number, r: RegState, off: number, size: number, zeroOk: boolean): void {
   if (r.b.smin < 0n) fail(env, 'NEGATIVE_INDEX', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
-  const mark = env.log.buf.length;
-  if (r.range < 0 || !memWindow(env, regno, r, off, size, r.range, zeroOk)) {
-    const first = env.log.buf.slice(mark).trimEnd();
-    env.log.reset(mark);
-    fail(env, 'PKT_ACCESS', `${first ? first + '\n' : ''}R${regno} offset is outside of the packet`);
-  }
+  const first = r.range < 0 ? undefined : memWindow(regno, r, off, size, r.range, zeroOk);
+  if (r.range < 0 || first) fail(env, 'PKT_ACCESS', `${first ? first + '\n' : ''}R${regno} offset is outside of the packet`);
 }
 
 /** The byte range a stack access covers, checked against the frame (check_stack_access_within_bounds). */
