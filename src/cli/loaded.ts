@@ -65,6 +65,11 @@ export const STRICT_WARNING = 'Warning: bpftool is now running in libbpf strict 
  * programs is printed too (bpftool -d asks the kernel for log level 1+2+4).
  */
 export function verifyObject(s: Session, obj: ParsedObject): void {
+  if (s.ctx.env.TSBPF_SKIP_VERIFIER === '1') {
+    // Asked for explicitly: programs then run with every memory access checked.
+    s.ctx.err('Warning: TSBPF_SKIP_VERIFIER=1: programs are loaded unverified and run in checked mode\n');
+    return;
+  }
   const maps = new Map(obj.spec.maps.map((m) => [m.name, m]));
   for (const p of obj.spec.programs) {
     let r;

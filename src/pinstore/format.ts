@@ -64,8 +64,13 @@ export interface PinnedProgRecord {
   expectedAttachType: number;
   /** The ELF object, base64, and its SHA-256. */
   object: { data: string; sha256: string; file: string };
-  /** Object map name → pin path of the map file holding its state. */
+  /**
+   * Object map name → pin path of the map file holding its state: every map of the object,
+   * since tail calls reach the object's other programs and their maps.
+   */
   maps: Record<string, string>;
+  /** Names (keys of `maps`) of the maps the program itself uses, in map_ids order. */
+  usedMaps?: string[];
   tag: string;
   gpl: boolean;
   /** Unix seconds. */
@@ -163,7 +168,9 @@ function validateShape(rec: { kind: string }, path: string): void {
     need(isU32(r.type), path, 'program type');
     const o = r.object as Record<string, unknown> | undefined;
     need(!!o && typeof o.data === 'string' && typeof o.sha256 === 'string', path, 'object');
-    need(!!r.maps && typeof r.maps === 'object', path, 'maps');
+    need(!!r.maps && typeof r.maps === 'object' && Object.values(r.maps as object).every((v) => typeof v === 'string'), path, 'maps');
+    need(r.usedMaps === undefined || (Array.isArray(r.usedMaps) && (r.usedMaps as unknown[]).every((v) => typeof v === 'string')), path, 'usedMaps');
+    need(typeof r.tag === 'string' && typeof r.insnCount === 'number' && typeof r.loadedAt === 'number', path, 'program info');
     const data = Buffer.from(o!.data as string, 'base64');
     need(sha256Hex(data) === o!.sha256, path, 'object bytes do not match their checksum');
   } else if (rec.kind === 'alias') {

@@ -55,6 +55,22 @@ describe('tsbpf prog', () => {
     expect(JSON.parse((await run(`-j prog show pinned ${dir}/all/tc_rewrite`)).out)).toMatchObject({ type: 'sched_cls', name: 'tc_rewrite' });
   });
 
+  it('tail calls reach the other programs of the object and their pinned maps', async () => {
+    // TSBPF_SKIP_VERIFIER: the object has programs the verifier is not asked about here.
+    const skip = { ...env, TSBPF_SKIP_VERIFIER: '1' };
+    const r = await tsbpf(skip, `prog loadall testdata/runtime/helpers_rt.o ${dir}/hr pinmaps ${dir}/hrm`.split(' '));
+    expect(r.rc).toBe(0);
+    expect(r.err).toMatch(/^Warning: TSBPF_SKIP_VERIFIER=1/);
+    for (let i = 0; i < 2; i++) {
+      expect((await run(`prog run pinned ${dir}/hr/h_tail data_in testdata/cli/frames/arp.bin`)).out).toMatch(/^Return value: 3,/);
+    }
+    const v = JSON.parse((await run(`-j map lookup pinned ${dir}/hrm/results key 0 0 0 0`)).out);
+    expect(v.formatted.value).toBe(2);
+    // map_ids lists only the maps the program itself uses.
+    const show = JSON.parse((await run(`-j prog show pinned ${dir}/hr/h_tail`)).out);
+    expect(show.map_ids.length).toBe(1);
+  });
+
   it('trace prints bpf_printk lines as trace_pipe does', async () => {
     expect((await run(`prog load testdata/cli/printk.o ${dir}/pk`)).rc).toBe(0);
     const t = await run(`prog trace pinned ${dir}/pk data_in testdata/cli/frames/arp.bin`);

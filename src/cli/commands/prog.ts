@@ -29,7 +29,7 @@ const pinName = (name: string): string => name.replace(/\./g, '_');
 function progShowInfo(s: Session, ref: ProgRef): ProgShowInfo {
   const r = ref.record;
   const mapIds: number[] = [];
-  for (const path of Object.values(r.maps)) {
+  for (const path of (r.usedMaps ?? Object.keys(r.maps)).map((n) => r.maps[n]).filter((p): p is string => p !== undefined)) {
     try {
       mapIds.push(s.mapByPath(path).id);
     } catch {
@@ -177,7 +177,8 @@ async function loadWith(s: Session, o: Output, args: Args, all: boolean, stage: 
       kind: 'prog', uuid: progUuids.get(p.name)!, name: lp.name, symbol: p.name, section: p.section,
       type: p.type, expectedAttachType: p.expectedAttachType,
       object: { data: Buffer.from(obj.bytes).toString('base64'), sha256: sha256Hex(obj.bytes), file: obj.file },
-      maps: Object.fromEntries(usedMapNames(coll, lp).map((n) => [n, mapPaths[n]!])),
+      maps: { ...mapPaths },
+      usedMaps: usedMapNames(coll, lp),
       tag: lp.tag, gpl: isGpl(p.license), loadedAt: Math.floor(Date.now() / 1000), uid: process.getuid?.() ?? 0,
       insnCount: lp.xlated.reduce((n, i) => n + (i.imm2 !== undefined ? 2 : 1), 0),
       hasBtf: Boolean(obj.spec.btf && p.btfFuncId),
