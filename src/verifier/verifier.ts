@@ -43,7 +43,7 @@ export interface VerifyStats {
 export interface VerifyResult {
   ok: boolean;
   log: string;
-  error?: { code: string; message: string; pc: number };
+  error?: { code: string; message: string; pc: number; errno: number };
   stats: VerifyStats;
   /** Stack depth of each function (by first instruction), for the runtime. */
   stackDepth?: Map<number, number>;
@@ -165,7 +165,7 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
     if (err) log.write(err.message + (err.code === 'TAIL_CALL_MAP' ? '' : '\n'));
     log.write(`processed ${stats.processed} insns (limit ${MAX_INSNS}) max_states_per_insn ${stats.maxStatesPerInsn} total_states ${stats.totalStates} peak_states ${stats.peakStates} mark_read 0\n`);
     const res: VerifyResult = { ok: !err, log: log.buf, stats };
-    if (err) res.error = { code: err.code, message: err.message, pc: err.pc };
+    if (err) res.error = { code: err.code, message: err.message, pc: err.pc, errno: err.errno };
     return res;
   };
 
