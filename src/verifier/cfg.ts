@@ -164,6 +164,31 @@ export function buildCfg(insns: readonly Insn[]): Cfg {
   };
 }
 
+/**
+ * The first back-edge in the kernel's depth-first order (fall-through before branch), for
+ * unprivileged loads, which may not loop: `back-edge from insn N to M`.
+ */
+export function findBackEdge(cfg: Cfg): [number, number] | undefined {
+  const state = new Uint8Array(cfg.nslots); // 0 new, 1 on stack, 2 done
+  const stack: Array<{ pc: number; next: number[]; i: number }> = [];
+  const visit = (pc: number): void => {
+    const i = cfg.bySlot[pc]!;
+    const n = succs(i, cfg.nslots).filter((t) => t < cfg.nslots);
+    if (i.form!.id === 'call_local') n.push(pc + 1 + i.imm);
+    state[pc] = 1;
+    stack.push({ pc, next: n, i: 0 });
+  };
+  visit(0);
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    if (top.i >= top.next.length) { state[top.pc] = 2; stack.pop(); continue; }
+    const w = top.next[top.i++]!;
+    if (state[w] === 1) return [top.pc, w];
+    if (state[w] === 0) visit(w);
+  }
+  return undefined;
+}
+
 /** The level-2 "Live regs before insn" table line: `      3: 0123...... `. */
 export function liveStr(mask: number): string {
   let s = '';

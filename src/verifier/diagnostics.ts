@@ -38,6 +38,11 @@ const LIST: Diagnostic[] = [
   { code: 'INVALID_INSN', template: '(encoding problem, e.g. BPF_ALU uses reserved fields)', hint: 'the bytecode is malformed', noTrigger: 'the assembler cannot produce malformed instructions; covered by isa/validate tests' },
   { code: 'REG_NOT_INIT', template: 'R%d !read_ok', hint: 'the register is read before anything was written to it (R0 must hold the return value at exit; R1-R5 are clobbered by calls)', case: 'r0_not_init' },
   { code: 'INVALID_REG', template: 'R%d is invalid', hint: 'register numbers go up to r10', noTrigger: 'rejected by encoding validation first' },
+  { code: 'BACK_EDGE', template: 'back-edge from insn %d to %d', hint: 'unprivileged programs may not loop: unroll the loop (#pragma unroll) or load as root', unprivileged: true, trigger: `r0 = 0
+r1 = 0
+r1 += 1
+if r1 < 10 goto -2
+exit` },
   { code: 'INFINITE_LOOP', template: 'infinite loop detected at insn %d', hint: 'the loop state repeats exactly: make the loop variable change and bound it', case: 'infinite_loop' },
   { code: 'TOO_LARGE', template: 'BPF program is too large. Processed %d insn', hint: 'the verifier explored 1M instructions: bound loops more tightly, use bpf_loop, or split the program', case: 'too_large' },
   { code: 'JMP_SEQ_TOO_COMPLEX', template: 'The sequence of %d jumps is too complex.', hint: 'too many pending branches; simplify nested conditions', noTrigger: 'needs thousands of nested branches' },

@@ -12,7 +12,7 @@ import type { ProgramSpec } from '../loader/types.js';
 import type { MapSpec } from '../maps/types.js';
 import { progTypeInfo } from '../progs/index.js';
 import { type CondOp, branchTaken, negateCond, refineCond, S64_MAX, S64_MIN } from './bounds.js';
-import { buildCfg, liveStr } from './cfg.js';
+import { buildCfg, findBackEdge, liveStr } from './cfg.js';
 import { checkAlu } from './check-alu.js';
 import { calleeFrame, checkHelperCall } from './check-call.js';
 import { memAccess } from './check-mem.js';
@@ -195,6 +195,10 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
   let cfg;
   try {
     cfg = buildCfg(insns);
+    if (opts.privileged === false) {
+      const be = findBackEdge(cfg);
+      if (be) throw new VerifierReject('BACK_EDGE', `back-edge from insn ${be[0]} to ${be[1]}`, be[0], 22);
+    }
   } catch (e) {
     if (e instanceof VerifierReject) return finish(e);
     throw e;
