@@ -19,7 +19,7 @@ import type { ProgTypeInfo } from '../progs/types.js';
 import type { PacketState, RunEnv } from '../helpers/env.js';
 import { syncPacket } from '../helpers/packet.js';
 import { runRaw } from '../vm/interpreter.js';
-import { ADDR_HI, type AllocOptions } from '../vm/memory.js';
+import { ADDR_HI } from '../vm/memory.js';
 import { TestRunError } from './errors.js';
 import type { LoadedProgramImpl } from './program.js';
 import type { TestRunOptions, TestRunResult } from './types.js';
@@ -40,41 +40,105 @@ export interface TestRunExtra {
   view?: 'packet' | 'kernel';
 }
 
-// Regions reused between runs of one program (ctx, frame buffer): allocation and release of
-// the memory's regions are the main fixed cost of a short run.
-const CACHE = new WeakMap<LoadedProgramImpl, Map<string, number>>();
-
-function take(p: LoadedProgramImpl, key: string, size: number, opts: AllocOptions): number {
-  const mem = p.runtime.mem;
-  const c = CACHE.get(p);
-  const a = c?.get(key);
-  if (a !== undefined) {
-    c!.delete(key);
-    const r = mem.region(a);
-    if (r && r.size === size) {
-      mem.u8.fill(0, a, a + size);
-      mem.protect(a, size, { read: true, write: true });
-      return a;
-    }
-    if (r) mem.free(a);
-  }
-  return mem.alloc(size, opts);
+// Per-program run state, reused between runs as the kernel reuses its buffers: the ctx region
+// (with its access bits set once), the packet page, the RunEnv and PacketState objects.
+// Allocation and release of regions, and objects per run, were the main fixed cost of a
+// short run. A nested run of the same program (a helper running it again) gets a temporary
+// slot freed at its end.
+interface Slot {
+  busy: boolean;
+  temp: boolean;
+  /** ctx region (size fixed per program type). */
+  ctx: number;
+  ctxSize: number;
+  /** The ctx region's access bits are those allocCtx sets (XDP, skb: they do not change between runs). */
+  ctxReady: boolean;
+  /** PAGE_SIZE packet region, 0 when none (yet, or freed by a helper that moved the packet). */
+  buf: number;
+  env: RunEnv;
+  pkt: PacketState | undefined;
+  /** ctx_in as given (copied), for ctx_out. */
+  ctxIn: Uint8Array | undefined;
+  /** skb: data_out starts at the link-layer header. */
+  fullFrame: boolean;
 }
 
-function give(p: LoadedProgramImpl, key: string, a: number): void {
-  let c = CACHE.get(p);
-  if (!c) CACHE.set(p, (c = new Map()));
-  const old = c.get(key);
-  if (old !== undefined && old !== a && p.runtime.mem.region(old)) p.runtime.mem.free(old);
-  c.set(key, a);
+const SLOTS = new WeakMap<LoadedProgramImpl, Slot>();
+const NO_BYTES = new Uint8Array(0);
+
+function ctxRegionSize(info: ProgTypeInfo): number {
+  switch (info.type) {
+    case ProgType.XDP: return Math.max(info.ctxMemSize ?? info.ctxSize, 24, 8);
+    case ProgType.SOCKET_FILTER: case ProgType.SCHED_CLS: case ProgType.SCHED_ACT: case ProgType.CGROUP_SKB:
+      return Math.max(info.ctxMemSize ?? info.ctxSize, 192, 8);
+    default: return Math.max(info.ctxSize, 8);
+  }
+}
+
+function newSlot(p: LoadedProgramImpl, temp: boolean): Slot {
+  const size = ctxRegionSize(p.info);
+  const ctx = p.runtime.mem.alloc(size, { kind: 'ctx', name: p.info.ctxName });
+  const env: RunEnv = { runtime: p.runtime, prog: p, ctx, pkt: undefined, locks: [], reserved: new Map() };
+  return { busy: false, temp, ctx, ctxSize: size, ctxReady: false, buf: 0, env, pkt: undefined, ctxIn: undefined, fullFrame: false };
+}
+
+function acquireSlot(p: LoadedProgramImpl): Slot {
+  let s = SLOTS.get(p);
+  if (!s) SLOTS.set(p, (s = newSlot(p, false)));
+  else if (s.busy) s = newSlot(p, true);
+  s.busy = true;
+  return s;
+}
+
+function releaseSlot(p: LoadedProgramImpl, s: Slot): void {
+  const mem = p.runtime.mem;
+  const pk = s.pkt;
+  if (pk && pk.buf !== s.buf) {
+    // a helper moved the packet to a larger buffer (and freed the page)
+    if (mem.region(pk.buf)) mem.free(pk.buf);
+    s.buf = 0;
+  }
+  s.env.pkt = undefined;
+  s.env.redirect = undefined;
+  s.env.prog = p;
+  s.ctxIn = undefined;
+  s.busy = false;
+  if (s.temp) freeSlot(p, s);
+}
+
+function freeSlot(p: LoadedProgramImpl, s: Slot): void {
+  const mem = p.runtime.mem;
+  if (s.buf && mem.region(s.buf)) mem.free(s.buf);
+  if (mem.region(s.ctx)) mem.free(s.ctx);
+  s.buf = 0;
 }
 
 /** Free the regions kept for a program's runs (when it is unloaded). */
 export function releaseRunCache(p: LoadedProgramImpl): void {
-  const c = CACHE.get(p);
-  if (!c) return;
-  for (const a of c.values()) if (p.runtime.mem.region(a)) p.runtime.mem.free(a);
-  CACHE.delete(p);
+  const s = SLOTS.get(p);
+  if (!s) return;
+  SLOTS.delete(p);
+  if (!s.busy) freeSlot(p, s);
+  else s.temp = true; // freed when the running run ends
+}
+
+/** The slot's packet page, zeroed, readable and writable (as a fresh allocation). */
+function packetPage(p: LoadedProgramImpl, s: Slot, name: string): number {
+  const mem = p.runtime.mem;
+  if (s.buf && mem.region(s.buf)?.size === PAGE_SIZE) {
+    mem.u8.fill(0, s.buf, s.buf + PAGE_SIZE);
+    return s.buf;
+  }
+  s.buf = mem.alloc(PAGE_SIZE, { kind: 'packet', name });
+  return s.buf;
+}
+
+/** A copy of u8[from, to) with `extra` zero bytes after it. */
+function copyOut(u8: Uint8Array, from: number, to: number, extra = 0): Uint8Array {
+  if (extra === 0) return u8.slice(from, to);
+  const out = new Uint8Array(to - from + extra);
+  out.set(u8.subarray(from, to));
+  return out;
 }
 
 function checkTailZero(ctx: Uint8Array, size: number): void {
@@ -90,40 +154,36 @@ function ctxCopy(ctx: Uint8Array | undefined, size: number): Uint8Array | undefi
 }
 
 function u32(b: Uint8Array, off: number): number {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(off, true);
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
 }
 
-/** Allocate the ctx region: UAPI bytes, internal pointer slots; access bits per the type's fields. */
-function allocCtx(p: LoadedProgramImpl, info: ProgTypeInfo, bytes: Uint8Array): number {
+function putU32(b: Uint8Array, off: number, v: number): void {
+  b[off] = v; b[off + 1] = v >>> 8; b[off + 2] = v >>> 16; b[off + 3] = v >>> 24;
+}
+
+/**
+ * Fill the ctx region: zeroed, then the UAPI bytes written by `fill`; access bits per the
+ * type's fields (set on the first run: nothing in a run changes them for XDP and skb).
+ */
+function setupCtx(p: LoadedProgramImpl, s: Slot): void {
   const mem = p.runtime.mem;
-  const size = Math.max(info.ctxMemSize ?? info.ctxSize, bytes.length, 8);
-  const a = take(p, 'ctx', size, { kind: 'ctx', name: info.ctxName });
-  mem.u8.set(bytes, a);
+  const a = s.ctx, size = s.ctxSize;
+  mem.u8.fill(0, a, a + size);
+  if (s.ctxReady) return;
   mem.protect(a, size, { read: true, write: false });
-  for (const f of info.fields) {
+  for (const f of p.info.fields) {
     if (f.writeSizes.length > 0) mem.protect(a + f.offset, f.size, { write: true });
     if (f.type === 'pkt' || f.type === 'pkt_end' || f.type === 'pkt_meta') mem.protect(a + f.offset, f.size, { read: false });
   }
-  return a;
-}
-
-interface Prepared {
-  env: RunEnv;
-  /** After the runs: data_out, ctx_out. */
-  finish(): { data: Uint8Array; ctx?: Uint8Array };
-  release(): void;
-}
-
-function newEnv(p: LoadedProgramImpl, ctx: number, pkt?: PacketState): RunEnv {
-  return { runtime: p.runtime, prog: p, ctx, ...(pkt ? { pkt } : {}), locks: [], reserved: new Map() };
+  s.ctxReady = true;
 }
 
 // ---- XDP -------------------------------------------------------------------------------
 
-function prepareXdp(p: LoadedProgramImpl, o: TestRunOptions): Prepared {
+function prepareXdp(p: LoadedProgramImpl, o: TestRunOptions, s: Slot): void {
   const rt = p.runtime;
   const mem = rt.mem;
-  const data = o.data ?? new Uint8Array(0);
+  const data = o.data ?? NO_BYTES;
   if (p.spec.expectedAttachType === 33 || p.spec.expectedAttachType === 35) {
     throw new TestRunError(Errno.EINVAL, 'devmap / cpumap XDP programs cannot be test-run');
   }
@@ -131,10 +191,9 @@ function prepareXdp(p: LoadedProgramImpl, o: TestRunOptions): Prepared {
   let ctxIn = ctxCopy(o.ctx, 24);
   if (o.ifindex !== undefined || o.rxQueue !== undefined) {
     // shortcuts for xdp_md.ingress_ifindex / rx_queue_index
-    if (!ctxIn) { ctxIn = new Uint8Array(24); new DataView(ctxIn.buffer).setUint32(XDP.data_end, data.length, true); }
-    const cdv = new DataView(ctxIn.buffer);
-    if (o.ifindex !== undefined) cdv.setUint32(XDP.ingress_ifindex, o.ifindex, true);
-    if (o.rxQueue !== undefined) cdv.setUint32(XDP.rx_queue_index, o.rxQueue, true);
+    if (!ctxIn) { ctxIn = new Uint8Array(24); putU32(ctxIn, XDP.data_end, data.length); }
+    if (o.ifindex !== undefined) putU32(ctxIn, XDP.ingress_ifindex, o.ifindex);
+    if (o.rxQueue !== undefined) putU32(ctxIn, XDP.rx_queue_index, o.rxQueue);
   }
   let headroom = XDP_PACKET_HEADROOM;
   let linear = data.length;
@@ -162,35 +221,40 @@ function prepareXdp(p: LoadedProgramImpl, o: TestRunOptions): Prepared {
       ingress = ing; rxq = q;
     }
   }
-  const fragBytes = data.subarray(linear);
-  if (fragBytes.length > MAX_SKB_FRAGS * PAGE_SIZE) throw new TestRunError(Errno.ENOMEM, 'data_in needs more than MAX_SKB_FRAGS fragments');
-  const buf = take(p, 'pkt', PAGE_SIZE, { kind: 'packet', name: 'xdp frame' });
-  mem.u8.set(data.subarray(0, linear), buf + headroom);
-  const pkt: PacketState = {
-    kind: 'xdp', buf, cap: PAGE_SIZE, meta: headroom, data: headroom + metaSz, end: headroom + linear,
-    mac: headroom + metaSz, net: headroom + metaSz + ETH_HLEN, frags: fragBytes.slice(),
-    writable: p.info.packetAccess === 'write', limit: PAGE_SIZE - TAILROOM,
-  };
-  const uapi = new Uint8Array(24);
-  const dv = new DataView(uapi.buffer);
-  dv.setUint32(XDP.ingress_ifindex, ingress, true);
-  dv.setUint32(XDP.rx_queue_index, rxq, true);
-  const ctx = allocCtx(p, p.info, uapi);
-  const env = newEnv(p, ctx, pkt);
-  return {
-    env,
-    finish: () => {
-      const out = new Uint8Array(pkt.end - pkt.meta + pkt.frags.length);
-      out.set(mem.u8.subarray(pkt.buf + pkt.meta, pkt.buf + pkt.end));
-      out.set(pkt.frags, pkt.end - pkt.meta);
-      const c = ctxIn ? ctxIn.slice() : new Uint8Array(24);
-      const cdv = new DataView(c.buffer);
-      cdv.setUint32(XDP.data, pkt.data - pkt.meta, true);
-      cdv.setUint32(XDP.data_end, pkt.end - pkt.meta, true);
-      return { data: out, ctx: c };
-    },
-    release: () => { give(p, 'ctx', ctx); give(p, 'pkt', pkt.buf); },
-  };
+  const fragLen = data.length - linear;
+  if (fragLen > MAX_SKB_FRAGS * PAGE_SIZE) throw new TestRunError(Errno.ENOMEM, 'data_in needs more than MAX_SKB_FRAGS fragments');
+  const buf = packetPage(p, s, 'xdp frame');
+  mem.u8.set(linear === data.length ? data : data.subarray(0, linear), buf + headroom);
+  const frags = fragLen > 0 ? data.slice(linear) : NO_BYTES;
+  const writable = p.info.packetAccess === 'write';
+  let pkt = s.pkt;
+  if (pkt && pkt.kind === 'xdp') {
+    pkt.buf = buf; pkt.cap = PAGE_SIZE; pkt.meta = headroom; pkt.data = headroom + metaSz; pkt.end = headroom + linear;
+    pkt.mac = headroom + metaSz; pkt.net = headroom + metaSz + ETH_HLEN; pkt.frags = frags;
+    pkt.writable = writable; pkt.limit = PAGE_SIZE - TAILROOM;
+  } else {
+    s.pkt = pkt = {
+      kind: 'xdp', buf, cap: PAGE_SIZE, meta: headroom, data: headroom + metaSz, end: headroom + linear,
+      mac: headroom + metaSz, net: headroom + metaSz + ETH_HLEN, frags, writable, limit: PAGE_SIZE - TAILROOM,
+    };
+  }
+  setupCtx(p, s);
+  mem.dv.setUint32(s.ctx + XDP.ingress_ifindex, ingress, true);
+  mem.dv.setUint32(s.ctx + XDP.rx_queue_index, rxq, true);
+  s.ctxIn = ctxIn;
+  s.env.pkt = pkt;
+}
+
+function finishXdp(p: LoadedProgramImpl, s: Slot): { data: Uint8Array; ctx: Uint8Array } {
+  const mem = p.runtime.mem;
+  const pkt = s.pkt!;
+  const lin = pkt.end - pkt.meta;
+  const out = copyOut(mem.u8, pkt.buf + pkt.meta, pkt.buf + pkt.end, pkt.frags.length);
+  if (pkt.frags.length) out.set(pkt.frags, lin);
+  const c = s.ctxIn ? s.ctxIn.slice() : new Uint8Array(24);
+  putU32(c, XDP.data, pkt.data - pkt.meta);
+  putU32(c, XDP.data_end, pkt.end - pkt.meta);
+  return { data: out, ctx: c };
 }
 
 // ---- socket buffers --------------------------------------------------------------------
@@ -199,12 +263,19 @@ const ALLOWED_CTX: ReadonlyArray<[number, number]> = [
   [SKB.mark, 4], [SKB.priority, 4], [SKB.ingress_ifindex, 4], [SKB.ifindex, 4], [SKB.cb, 20],
   [SKB.tstamp, 8], [SKB.wire_len, 4], [SKB.gso_segs, 4], [SKB.gso_size, 4], [SKB.hwtstamp, 8],
 ];
+const ZERO_MAC = new Uint8Array(6);
+const BCAST = new Uint8Array(6).fill(0xff);
 
-function prepareSkb(p: LoadedProgramImpl, o: TestRunOptions & TestRunExtra): Prepared {
+function sameMac(b: Uint8Array, off: number, mac: Uint8Array): boolean {
+  for (let i = 0; i < 6; i++) if (b[off + i] !== mac[i]) return false;
+  return true;
+}
+
+function prepareSkb(p: LoadedProgramImpl, o: TestRunOptions & TestRunExtra, s: Slot): void {
   const rt = p.runtime;
   const mem = rt.mem;
   const type = p.info.type;
-  const data = o.data ?? new Uint8Array(0);
+  const data = o.data ?? NO_BYTES;
   if ((o.flags ?? 0) & ~1) throw new TestRunError(Errno.EINVAL, `flags 0x${(o.flags ?? 0).toString(16)} not supported`);
   if (o.cpu) throw new TestRunError(Errno.EINVAL, 'cpu must be 0 for skb programs');
   if (data.length < ETH_HLEN) throw new TestRunError(Errno.EINVAL, `data_in is ${data.length} bytes, less than an Ethernet header`);
@@ -213,7 +284,7 @@ function prepareSkb(p: LoadedProgramImpl, o: TestRunOptions & TestRunExtra): Pre
   if (o.ifindex !== undefined) {
     // shortcut for __sk_buff.ifindex
     ctxIn ??= new Uint8Array(192);
-    new DataView(ctxIn.buffer).setUint32(SKB.ifindex, o.ifindex, true);
+    putU32(ctxIn, SKB.ifindex, o.ifindex);
   }
   if (ctxIn) {
     for (let i = 0; i < 192; i++) {
@@ -224,7 +295,7 @@ function prepareSkb(p: LoadedProgramImpl, o: TestRunOptions & TestRunExtra): Pre
     }
   }
   const cdv = ctxIn ? new DataView(ctxIn.buffer) : undefined;
-  let dev = rt.device(1) ?? { ifindex: 1, name: 'lo', mtu: 65536, mac: new Uint8Array(6), rxQueues: 1, broadcast: new Uint8Array(6) };
+  let dev = rt.device(1) ?? { ifindex: 1, name: 'lo', mtu: 65536, mac: ZERO_MAC, rxQueues: 1, broadcast: ZERO_MAC };
   if (cdv && cdv.getUint32(SKB.ifindex, true) > 1) {
     const d = rt.device(cdv.getUint32(SKB.ifindex, true));
     if (!d) throw new TestRunError(Errno.ENODEV, `ctx_in: no device with ifindex ${cdv.getUint32(SKB.ifindex, true)}`);
@@ -233,99 +304,100 @@ function prepareSkb(p: LoadedProgramImpl, o: TestRunOptions & TestRunExtra): Pre
   const isL2 = type === ProgType.SCHED_CLS || type === ProgType.SCHED_ACT;
   const packetView = type === ProgType.SOCKET_FILTER && (o.view ?? 'packet') === 'packet';
   const cap = PAGE_SIZE; // headroom + at most 3712 bytes + tailroom; helpers move to a larger buffer when needed
-  const buf = take(p, 'pkt', cap, { kind: 'packet', name: 'skb' });
+  const buf = packetPage(p, s, 'skb');
   mem.u8.set(data, buf + SKB_HEADROOM);
   const mac = SKB_HEADROOM;
   const net = mac + ETH_HLEN;
   // eth_type_trans
-  const dst = data.subarray(0, 6);
   let pktType = 0;
-  const bcast = dev.broadcast ?? new Uint8Array(6).fill(0xff);
-  if (dst.every((b, i) => b === dev.mac[i])) pktType = 0;
-  else if (dst[0]! & 1) pktType = dst.every((b, i) => b === bcast[i]) ? 1 : 2;
+  const bcast = dev.broadcast ?? BCAST;
+  if (sameMac(data, 0, dev.mac)) pktType = 0;
+  else if (data[0]! & 1) pktType = sameMac(data, 0, bcast) ? 1 : 2;
   else pktType = 3;
   const hproto = (data[12]! << 8) | data[13]!;
   const proto = hproto >= 0x600 ? hproto : data.length >= 16 && data[14] === 0xff && data[15] === 0xff ? 0x0001 : 0x0004;
-  const pkt: PacketState = {
-    kind: 'skb', buf, cap, meta: 0, data: isL2 || packetView ? mac : net, end: SKB_HEADROOM + data.length, mac, net,
-    frags: new Uint8Array(0), writable: p.info.packetAccess === 'write', limit: cap,
-  };
-  pkt.meta = pkt.data;
-  const len = pkt.end - pkt.data;
-  const u = new Uint8Array(192);
-  const dv = new DataView(u.buffer);
-  dv.setUint32(SKB.len, len, true);
-  dv.setUint32(SKB.pkt_type, pktType, true);
-  dv.setUint16(SKB.protocol, proto, false);
-  dv.setUint32(SKB.ifindex, dev.ifindex, true);
+  const start = isL2 || packetView ? mac : net;
+  const end = SKB_HEADROOM + data.length;
+  const writable = p.info.packetAccess === 'write';
+  let pkt = s.pkt;
+  if (pkt && pkt.kind === 'skb') {
+    pkt.buf = buf; pkt.cap = cap; pkt.meta = start; pkt.data = start; pkt.end = end; pkt.mac = mac; pkt.net = net;
+    pkt.frags = NO_BYTES; pkt.writable = writable; pkt.limit = cap;
+  } else {
+    s.pkt = pkt = { kind: 'skb', buf, cap, meta: start, data: start, end, mac, net, frags: NO_BYTES, writable, limit: cap };
+  }
+  const len = end - start;
+  setupCtx(p, s);
+  const c = s.ctx;
+  const dv = mem.dv;
+  dv.setUint32(c + SKB.len, len, true);
+  dv.setUint32(c + SKB.pkt_type, pktType, true);
+  dv.setUint16(c + SKB.protocol, proto, false);
+  dv.setUint32(c + SKB.ifindex, dev.ifindex, true);
   if (cdv) {
-    dv.setUint32(SKB.mark, cdv.getUint32(SKB.mark, true), true);
-    dv.setUint32(SKB.priority, cdv.getUint32(SKB.priority, true), true);
-    dv.setUint32(SKB.ingress_ifindex, cdv.getUint32(SKB.ingress_ifindex, true), true);
-    u.set(ctxIn!.subarray(SKB.cb, SKB.cb + 20), SKB.cb);
-    dv.setBigUint64(SKB.tstamp, cdv.getBigUint64(SKB.tstamp, true), true);
     const wire = cdv.getUint32(SKB.wire_len, true);
     if (wire !== 0 && (wire < len || wire > 65536)) throw new TestRunError(Errno.EINVAL, `ctx_in: wire_len ${wire} out of range`);
-    dv.setUint32(SKB.wire_len, wire || len, true);
     const segs = cdv.getUint32(SKB.gso_segs, true);
     if (segs > 65535) throw new TestRunError(Errno.EINVAL, `ctx_in: gso_segs ${segs} > GSO_MAX_SEGS`);
-    dv.setUint32(SKB.gso_segs, segs, true);
-    dv.setUint32(SKB.gso_size, cdv.getUint32(SKB.gso_size, true), true);
-    dv.setBigUint64(SKB.hwtstamp, cdv.getBigUint64(SKB.hwtstamp, true), true);
+    dv.setUint32(c + SKB.mark, cdv.getUint32(SKB.mark, true), true);
+    dv.setUint32(c + SKB.priority, cdv.getUint32(SKB.priority, true), true);
+    dv.setUint32(c + SKB.ingress_ifindex, cdv.getUint32(SKB.ingress_ifindex, true), true);
+    mem.u8.set(ctxIn!.subarray(SKB.cb, SKB.cb + 20), c + SKB.cb);
+    dv.setBigUint64(c + SKB.tstamp, cdv.getBigUint64(SKB.tstamp, true), true);
+    dv.setUint32(c + SKB.wire_len, wire || len, true);
+    dv.setUint32(c + SKB.gso_segs, segs, true);
+    dv.setUint32(c + SKB.gso_size, cdv.getUint32(SKB.gso_size, true), true);
+    dv.setBigUint64(c + SKB.hwtstamp, cdv.getBigUint64(SKB.hwtstamp, true), true);
   } else {
-    dv.setUint32(SKB.wire_len, len, true);
+    dv.setUint32(c + SKB.wire_len, len, true);
   }
   // the test run's dummy socket: family and addresses of the packet
   if (proto === 0x0800) {
-    dv.setUint32(SKB.family, 2, true);
+    dv.setUint32(c + SKB.family, 2, true);
     if (data.length >= ETH_HLEN + 20) {
-      u.set(data.subarray(ETH_HLEN + 16, ETH_HLEN + 20), SKB.remote_ip4);
-      u.set(data.subarray(ETH_HLEN + 12, ETH_HLEN + 16), SKB.local_ip4);
+      mem.u8.set(data.subarray(ETH_HLEN + 16, ETH_HLEN + 20), c + SKB.remote_ip4);
+      mem.u8.set(data.subarray(ETH_HLEN + 12, ETH_HLEN + 16), c + SKB.local_ip4);
     }
   } else if (proto === 0x86dd) {
-    dv.setUint32(SKB.family, 10, true);
+    dv.setUint32(c + SKB.family, 10, true);
     if (data.length >= ETH_HLEN + 40) {
-      u.set(data.subarray(ETH_HLEN + 24, ETH_HLEN + 40), SKB.remote_ip6);
-      u.set(data.subarray(ETH_HLEN + 8, ETH_HLEN + 24), SKB.local_ip6);
+      mem.u8.set(data.subarray(ETH_HLEN + 24, ETH_HLEN + 40), c + SKB.remote_ip6);
+      mem.u8.set(data.subarray(ETH_HLEN + 8, ETH_HLEN + 24), c + SKB.local_ip6);
     }
   }
-  const ctx = allocCtx(p, p.info, u);
-  const env = newEnv(p, ctx, pkt);
-  return {
-    env,
-    finish: () => {
-      const pk = env.pkt!;
-      let out: Uint8Array;
-      if (isL2 || packetView) out = mem.u8.slice(pk.buf + pk.data, pk.buf + pk.end);
-      else {
-        out = new Uint8Array(ETH_HLEN + pk.end - pk.data);
-        out.set(mem.u8.subarray(pk.buf + pk.data, pk.buf + pk.end), ETH_HLEN);
-      }
-      const c = ctxIn ? ctxIn.slice() : new Uint8Array(192);
-      const r = mem.u8.subarray(ctx, ctx + 192);
-      const rdv = new DataView(r.buffer, r.byteOffset, 192);
-      const cd = new DataView(c.buffer);
-      cd.setUint32(SKB.mark, rdv.getUint32(SKB.mark, true), true);
-      cd.setUint32(SKB.priority, rdv.getUint32(SKB.priority, true), true);
-      cd.setUint32(SKB.ingress_ifindex, rdv.getUint32(SKB.ingress_ifindex, true), true);
-      cd.setUint32(SKB.ifindex, rdv.getUint32(SKB.ifindex, true), true);
-      cd.setBigUint64(SKB.tstamp, rdv.getBigUint64(SKB.tstamp, true), true);
-      c.set(r.subarray(SKB.cb, SKB.cb + 20), SKB.cb);
-      cd.setUint32(SKB.wire_len, rdv.getUint32(SKB.wire_len, true), true);
-      cd.setUint32(SKB.gso_segs, rdv.getUint32(SKB.gso_segs, true), true);
-      cd.setBigUint64(SKB.hwtstamp, rdv.getBigUint64(SKB.hwtstamp, true), true);
-      return { data: out, ctx: c };
-    },
-    release: () => {
-      give(p, 'ctx', ctx);
-      if (env.pkt!.cap === PAGE_SIZE) give(p, 'pkt', env.pkt!.buf); else mem.free(env.pkt!.buf);
-    },
-  };
+  s.ctxIn = ctxIn;
+  s.fullFrame = isL2 || packetView;
+  s.env.pkt = pkt;
+}
+
+function finishSkb(p: LoadedProgramImpl, s: Slot): { data: Uint8Array; ctx: Uint8Array } {
+  const mem = p.runtime.mem;
+  const pk = s.env.pkt!;
+  let out: Uint8Array;
+  if (s.fullFrame) out = copyOut(mem.u8, pk.buf + pk.data, pk.buf + pk.end);
+  else {
+    out = new Uint8Array(ETH_HLEN + pk.end - pk.data);
+    out.set(mem.u8.subarray(pk.buf + pk.data, pk.buf + pk.end), ETH_HLEN);
+  }
+  const c = s.ctxIn ? s.ctxIn.slice() : new Uint8Array(192);
+  const r = s.ctx;
+  const u8 = mem.u8;
+  // mark, priority, ingress_ifindex, ifindex, tstamp, cb, wire_len, gso_segs, hwtstamp: as the program left them
+  c.set(u8.subarray(r + SKB.mark, r + SKB.mark + 4), SKB.mark);
+  c.set(u8.subarray(r + SKB.priority, r + SKB.priority + 4), SKB.priority);
+  c.set(u8.subarray(r + SKB.ingress_ifindex, r + SKB.ingress_ifindex + 4), SKB.ingress_ifindex);
+  c.set(u8.subarray(r + SKB.ifindex, r + SKB.ifindex + 4), SKB.ifindex);
+  c.set(u8.subarray(r + SKB.tstamp, r + SKB.tstamp + 8), SKB.tstamp);
+  c.set(u8.subarray(r + SKB.cb, r + SKB.cb + 20), SKB.cb);
+  c.set(u8.subarray(r + SKB.wire_len, r + SKB.wire_len + 4), SKB.wire_len);
+  c.set(u8.subarray(r + SKB.gso_segs, r + SKB.gso_segs + 4), SKB.gso_segs);
+  c.set(u8.subarray(r + SKB.hwtstamp, r + SKB.hwtstamp + 8), SKB.hwtstamp);
+  return { data: out, ctx: c };
 }
 
 // ---- tracing ---------------------------------------------------------------------------
 
-function prepareTracing(p: LoadedProgramImpl, o: TestRunOptions): Prepared {
+function prepareTracing(p: LoadedProgramImpl, o: TestRunOptions, s: Slot): void {
   const mem = p.runtime.mem;
   const info = p.info;
   if (info.type === ProgType.RAW_TRACEPOINT) {
@@ -338,36 +410,30 @@ function prepareTracing(p: LoadedProgramImpl, o: TestRunOptions): Prepared {
   } else if (o.data && o.data.length) {
     throw new TestRunError(Errno.EINVAL, `${info.name} programs take no data_in, only ctx_in`);
   }
-  const bytes = o.ctx ?? new Uint8Array(0);
+  const bytes = o.ctx ?? NO_BYTES;
   if (bytes.length > info.ctxSize) checkTailZero(bytes, info.ctxSize);
-  const ctx = take(p, 'ctx', Math.max(info.ctxSize, 8), { kind: 'ctx', name: info.ctxName });
-  mem.u8.set(bytes.subarray(0, info.ctxSize), ctx);
+  const ctx = s.ctx;
+  mem.u8.fill(0, ctx, ctx + s.ctxSize);
+  mem.protect(ctx, s.ctxSize, { read: true, write: true });
+  mem.u8.set(bytes.length > info.ctxSize ? bytes.subarray(0, info.ctxSize) : bytes, ctx);
   mem.protect(ctx, info.ctxSize, { read: true, write: false });
   // bytes beyond what the caller gave are not part of the context
   if (bytes.length < info.ctxSize) mem.protect(ctx + bytes.length, info.ctxSize - bytes.length, { read: false });
-  const env = newEnv(p, ctx);
-  return { env, finish: () => ({ data: new Uint8Array(0) }), release: () => give(p, 'ctx', ctx) };
 }
 
 // ---- the run ---------------------------------------------------------------------------
 
+function badInt(v: unknown, max: number): boolean {
+  return v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max);
+}
+
 function checkOptions(o: TestRunOptions & TestRunExtra): void {
-  const bytes = (v: unknown, what: string): void => {
-    if (v !== undefined && !(v instanceof Uint8Array)) throw new TestRunError(Errno.EINVAL, `${what} must be a Uint8Array`);
-  };
-  bytes(o.data, 'data');
-  bytes(o.ctx, 'ctx');
-  const int = (v: unknown, what: string, max = 0xffffffff): void => {
-    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max)) {
-      throw new TestRunError(Errno.EINVAL, `${what} must be an integer in [0, ${max}]`);
-    }
-  };
-  int(o.repeat, 'repeat');
-  int(o.dataSizeOut, 'dataSizeOut');
-  int(o.flags, 'flags');
-  int(o.cpu, 'cpu');
-  int(o.ifindex, 'ifindex');
-  int(o.rxQueue, 'rxQueue');
+  if (o.data !== undefined && !(o.data instanceof Uint8Array)) throw new TestRunError(Errno.EINVAL, 'data must be a Uint8Array');
+  if (o.ctx !== undefined && !(o.ctx instanceof Uint8Array)) throw new TestRunError(Errno.EINVAL, 'ctx must be a Uint8Array');
+  const U32 = 0xffffffff;
+  const bad = badInt(o.repeat, U32) ? 'repeat' : badInt(o.dataSizeOut, U32) ? 'dataSizeOut' : badInt(o.flags, U32) ? 'flags'
+    : badInt(o.cpu, U32) ? 'cpu' : badInt(o.ifindex, U32) ? 'ifindex' : badInt(o.rxQueue, U32) ? 'rxQueue' : undefined;
+  if (bad) throw new TestRunError(Errno.EINVAL, `${bad} must be an integer in [0, ${U32}]`);
   if (o.view !== undefined && o.view !== 'packet' && o.view !== 'kernel') throw new TestRunError(Errno.EINVAL, `view must be 'packet' or 'kernel'`);
 }
 
@@ -376,56 +442,62 @@ export function testRun(p: LoadedProgramImpl, opts: TestRunOptions & TestRunExtr
   const rt = p.runtime;
   const cpu = rt.cpu;
   const type = p.info.type;
-  let prep: Prepared;
-  switch (type) {
-    case ProgType.XDP: prep = prepareXdp(p, opts); break;
-    case ProgType.SOCKET_FILTER: case ProgType.SCHED_CLS: case ProgType.SCHED_ACT: case ProgType.CGROUP_SKB:
-      prep = prepareSkb(p, opts); break;
-    default: prep = prepareTracing(p, opts);
-  }
-  const repeat = Math.max(1, opts.repeat ?? 1);
-  const checked = opts.checked ?? p.checked;
-  const env = prep.env;
+  const s = acquireSlot(p);
+  const env = s.env;
   const savedCpu = rt.currentCpu;
-  if (opts.cpu !== undefined && ((opts.flags ?? 0) & 1)) rt.currentCpu = opts.cpu;
+  const savedEnv = cpu.env;
   try {
+    switch (type) {
+      case ProgType.XDP: prepareXdp(p, opts, s); break;
+      case ProgType.SOCKET_FILTER: case ProgType.SCHED_CLS: case ProgType.SCHED_ACT: case ProgType.CGROUP_SKB:
+        prepareSkb(p, opts, s); break;
+      default: prepareTracing(p, opts, s);
+    }
+    const repeat = Math.max(1, opts.repeat ?? 1);
+    const checked = opts.checked ?? p.checked;
+    if (opts.cpu !== undefined && ((opts.flags ?? 0) & 1)) rt.currentCpu = opts.cpu;
     syncPacket(cpu, env);
     let retval = 0;
     const R = cpu.regs;
+    const program = p.program;
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < repeat; i++) {
       env.prog = p;
       env.redirect = undefined;
       cpu.env = env;
-      cpu.prog = p.program;
+      cpu.prog = program;
       R.fill(0);
       R[2] = env.ctx;
       R[3] = ADDR_HI;
-      runRaw(cpu, p.program, checked);
+      runRaw(cpu, program, checked);
       retval = R[0]! >>> 0;
       if (env.locks.length) throw cpu.helperFault('program exited holding a bpf_spin_lock');
       if (env.reserved.size) {
         throw cpu.helperFault('program exited without submitting or discarding a ring buffer record');
       }
     }
-    const total = process.hrtime.bigint() - t0;
-    const durationNs = Number(total / BigInt(repeat));
-    const { data, ctx } = prep.finish();
+    const durationNs = Math.floor(Number(process.hrtime.bigint() - t0) / repeat);
+    const out = type === ProgType.XDP ? finishXdp(p, s) : env.pkt ? finishSkb(p, s) : undefined;
+    const data = out ? out.data : new Uint8Array(0);
     if (opts.dataSizeOut && data.length > opts.dataSizeOut) {
       throw new TestRunError(Errno.ENOSPC, `data_out needs ${data.length} bytes, data_size_out is ${opts.dataSizeOut}`);
     }
     const res: TestRunResult = { retval, data, durationNs };
-    if (ctx) res.ctx = ctx;
+    if (out) res.ctx = out.ctx;
     if (env.redirect) res.redirect = env.redirect;
     return res;
   } finally {
     // a run that faulted may leave locks taken and records reserved
-    for (const a of env.locks) cpu.mem.dv.setUint32(a, 0, true);
-    env.locks.length = 0;
-    for (const [a, r] of env.reserved) (r as { discardAddr?(x: number, f: number): number }).discardAddr?.(a, 0);
-    env.reserved.clear();
+    if (env.locks.length) {
+      for (const a of env.locks) cpu.mem.dv.setUint32(a, 0, true);
+      env.locks.length = 0;
+    }
+    if (env.reserved.size) {
+      for (const [a, r] of env.reserved) (r as { discardAddr?(x: number, f: number): number }).discardAddr?.(a, 0);
+      env.reserved.clear();
+    }
     rt.currentCpu = savedCpu;
-    cpu.env = undefined;
-    prep.release();
+    cpu.env = savedEnv;
+    releaseSlot(p, s);
   }
 }

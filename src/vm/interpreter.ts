@@ -51,7 +51,7 @@ export function runRaw(cpu: Cpu, prog: Program, checked: boolean, budget: number
   cpu.leaks = 0;
   cpu.budget = budget;
   cpu.executed = 0;
-  if (checked && cpu.uninitStackIsFault) cpu.mem.protect(cpu.stackBase, STACK_BYTES, { read: false });
+  if (checked && cpu.uninitStackIsFault) cpu.mem.markUninitialized(cpu.stackBase, STACK_BYTES);
   cpu.regs[20] = cpu.framePointer(0);
   cpu.regs[21] = ADDR_HI;
   cpu.frameLoops[0] = MAY_GOTO_LOOPS;

@@ -171,6 +171,20 @@ export class Memory {
     if (rights.initialized) this.setBits(this.rd, start, size, true);
   }
 
+  /**
+   * Set both access bits of a range (the hot-path form of `protect`, no options object):
+   * per-run packet and stack resets.
+   */
+  setAccess(start: number, size: number, read: boolean, write: boolean): void {
+    this.setBits(this.rd, start, size, read);
+    this.setBits(this.wr, start, size, write);
+  }
+
+  /** Mark bytes as not initialised (unreadable until written): the stack at the start of a run. */
+  markUninitialized(start: number, size: number): void {
+    this.setBits(this.rd, start, size, false);
+  }
+
   /** Mark bytes as initialised (readable), as a write by a helper does. */
   markWritten(start: number, size: number): void {
     this.setBits(this.rd, start, size, true);
@@ -178,19 +192,18 @@ export class Memory {
 
   private setBits(bm: Uint8Array, start: number, size: number, on: boolean): void {
     if (size <= 0) return;
-    let a = start;
     const end = start + size;
-    // leading partial byte
-    while (a < end && (a & 7) !== 0) {
-      if (on) bm[a >> 3]! |= 1 << (a & 7); else bm[a >> 3]! &= ~(1 << (a & 7));
-      a++;
+    const first = start >>> 3, last = (end - 1) >>> 3;
+    // masks of the bits in the first and last bitmap bytes
+    const headMask = (0xff << (start & 7)) & 0xff;
+    const tailMask = 0xff >>> (7 - ((end - 1) & 7));
+    if (first === last) {
+      const m = headMask & tailMask;
+      if (on) bm[first]! |= m; else bm[first]! &= ~m;
+      return;
     }
-    const full = (end - a) >> 3;
-    if (full > 0) { bm.fill(on ? 0xff : 0, a >> 3, (a >> 3) + full); a += full << 3; }
-    while (a < end) {
-      if (on) bm[a >> 3]! |= 1 << (a & 7); else bm[a >> 3]! &= ~(1 << (a & 7));
-      a++;
-    }
+    if (on) { bm[first]! |= headMask; bm[last]! |= tailMask; } else { bm[first]! &= ~headMask; bm[last]! &= ~tailMask; }
+    if (last - first > 1) bm.fill(on ? 0xff : 0, first + 1, last);
   }
 
   /** True when all `size` (≤ 8) bytes at `a` have their bit set in `bm`. */
