@@ -14,6 +14,7 @@ import { loadProgram } from '../runtime/program.js';
 import { Runtime } from '../runtime/runtime.js';
 import { ProgType } from '../uapi/bpf.js';
 import { BENCH_CASES, benchCode, benchPacket, referenceResult } from './programs.js';
+import { mapCaseRows } from './map-cases.js';
 
 interface Row {
   name: string;
@@ -117,6 +118,8 @@ function main(argv: string[]): number {
       }
       rows.push(row);
     }
+    // map-heavy cases (hash, LPM): objects with their maps, src/bench/map-cases.ts
+    rows.push(...mapCaseRows({ packet, pinRoot, totalMs, trials, measure: (f) => measure(f, batchMs, totalMs), kernelNote: (n) => { kernelNote ??= n; } }));
   } finally {
     if (pinRoot) rmSync(pinRoot, { recursive: true, force: true });
   }
