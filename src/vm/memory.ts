@@ -67,6 +67,7 @@ export class Memory {
   private readonly regions = new Map<number, Region>();
   private sorted: Region[] | undefined;
   private readonly growListeners: Array<() => void> = [];
+  private bytes = 0;
 
   constructor(initialBytes = 1 << 20, maximumBytes = 2 ** 32) {
     const initial = Math.max(1, Math.ceil(initialBytes / PAGE));
@@ -80,6 +81,7 @@ export class Memory {
     this.buffer = this.wasm.buffer;
     this.u8 = new Uint8Array(this.buffer);
     this.dv = new DataView(this.buffer);
+    this.bytes = this.buffer.byteLength;
   }
 
   /** Called after the memory grew (views replaced). Interpreters re-read `u8`/`dv` then. */
@@ -87,8 +89,9 @@ export class Memory {
     this.growListeners.push(fn);
   }
 
+  /** Size of the linear memory in bytes (a field: read on every checked access). */
   get size(): number {
-    return this.buffer.byteLength;
+    return this.bytes;
   }
 
   private ensure(end: number): void {
@@ -216,7 +219,7 @@ export class Memory {
 
   /** Checked access test for an arbitrary length (helpers' memory arguments). */
   canRead(a: number, size: number): boolean {
-    if (a < 0 || a + size > this.buffer.byteLength) return false;
+    if (a < 0 || a + size > this.bytes) return false;
     for (let off = 0; off < size; off += 8) {
       if (!Memory.allSet(this.rd, a + off, Math.min(8, size - off))) return false;
     }
@@ -224,7 +227,7 @@ export class Memory {
   }
 
   canWrite(a: number, size: number): boolean {
-    if (a < 0 || a + size > this.buffer.byteLength) return false;
+    if (a < 0 || a + size > this.bytes) return false;
     for (let off = 0; off < size; off += 8) {
       if (!Memory.allSet(this.wr, a + off, Math.min(8, size - off))) return false;
     }
