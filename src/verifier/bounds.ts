@@ -123,11 +123,11 @@ function deduce32(b: Bounds): void {
       b.s32max = min(b.s32max, s32(b.smax));
     }
   }
-  if (u32(b.umin >> 32n) + 1n === u32(b.umax >> 32n) && s32(b.umin) < 0n && s32(b.umax) >= 0n) {
+  if (u32(u32(b.umin >> 32n) + 1n) === u32(b.umax >> 32n) && s32(b.umin) < 0n && s32(b.umax) >= 0n) {
     b.s32min = max(b.s32min, s32(b.umin));
     b.s32max = min(b.s32max, s32(b.umax));
   }
-  if (u32(b.smin >> 32n) + 1n === u32(b.smax >> 32n) && s32(b.smin) < 0n && s32(b.smax) >= 0n) {
+  if (u32(u32(b.smin >> 32n) + 1n) === u32(b.smax >> 32n) && s32(b.smin) < 0n && s32(b.smax) >= 0n) {
     b.s32min = max(b.s32min, s32(b.smin));
     b.s32max = min(b.s32max, s32(b.smax));
   }

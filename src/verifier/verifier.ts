@@ -192,6 +192,12 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
     mapRefAt.set(ref.insn, { info, kind: ref.kind, offset: ref.kind === 'map_value' ? ref.offset : 0 });
   }
 
+  if (level >= 2) {
+    // check_subprogs prints the functions before any control-flow check
+    const starts = new Set<number>([0]);
+    for (const i of insns) if (i.form?.id === 'call_local' || i.form?.id === 'lddw_func') starts.add(i.pc + 1 + i.imm);
+    [...starts].sort((a, b) => a - b).forEach((s, k) => log.write(`func#${k} @${s}\n`));
+  }
   let cfg;
   try {
     cfg = buildCfg(insns);
@@ -214,7 +220,6 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
   f0.regs[10] = pointer('stack', { frameno: 0 });
 
   if (level >= 2) {
-    cfg.subprogs.forEach((s, k) => log.write(`func#${k} @${s}\n`));
     log.write('Live regs before insn:\n');
     for (const i of insns) {
       log.write(`${String(i.pc).padStart(7)}: ${liveStr(cfg.live[i.pc]!)} ${insnText(env, i)}\n`);
@@ -628,10 +633,10 @@ function bpfCall(env: Env, insn: Insn): number {
   const callee = calleeFrame(env, target, insn.pc);
   addEdge(env, caller.subprog, target);
   if (!env.stackDepth.has(target)) env.stackDepth.set(target, 0);
+  for (let r = 0; r <= 5; r++) caller.regs[r] = notInit();
   if (env.log.level >= 1) {
     env.log.write('caller:\n' + frameStr(caller, env.cur.refs, 'all', 'all') + '\ncallee:\n' + frameStr(callee, env.cur.refs, 'all', 'all') + '\n');
   }
-  for (let r = 0; r <= 5; r++) caller.regs[r] = notInit();
   env.cur.frames.push(callee);
   env.scratchRegs = 0x7ff;
   return target;
@@ -669,7 +674,8 @@ function checkExit(env: Env, push: (s: VState, target: number, from: number, tak
       again.frames.push(nf);
       push(again, callee.subprog, env.pc, true, true);
     }
-    env.scratchRegs = 0x7ff;
+    env.scratchRegs = 0;
+    env.scratchSlots = new Set();
     return callee.callsite + 1;
   }
   if (cur.refs.length) {
