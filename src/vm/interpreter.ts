@@ -15,7 +15,7 @@ import { Control, type Cpu, DEFAULT_BUDGET, type RunOptions, STACK_BYTES } from 
 import {
   arsh64, bswap16, bswap32, lsh64, mul64, OUT, rsh64, sdiv32, sdiv64, smod32, smod64, udiv32, udiv64, umod32, umod64,
 } from './int64.js';
-import { ADDR_HI, FUNC_HI, Memory } from './memory.js';
+import { ADDR_HI, FUNC_HI } from './memory.js';
 import type { Program } from './program.js';
 
 /** Default may_goto budget per frame (BPF_MAX_LOOPS in the kernel). */
@@ -89,22 +89,34 @@ function addrHi(base: number, baseHi: number, off: number): number {
 }
 
 /** Checked-mode test of a load; returns nothing or throws the fault. */
+// (addrHi and Memory.allSet written out: these run on every checked access, and before V8
+// optimises the interpreter each call costs as much as the test itself)
 function checkRead(cpu: Cpu, pc: number, base: number, baseHi: number, off: number, size: number): void {
-  const a = (base + off) >>> 0;
-  const hi = addrHi(base, baseHi, off);
+  const sum = (base >>> 0) + off;
+  const a = sum >>> 0;
+  const hi = sum > 0xffffffff ? (baseHi + 1) | 0 : sum < 0 ? (baseHi - 1) | 0 : baseHi;
   const mem = cpu.mem;
-  if (hi !== ADDR_HI || a + size > mem.size || !Memory.allSet(mem.rd, a, size)) throw mem.fault(pc, hi, a, size, false);
+  if (hi === ADDR_HI && a + size <= mem.size) {
+    const bm = mem.rd, i = a >>> 3, mask = (1 << size) - 1;
+    if ((((bm[i]! | (bm[i + 1]! << 8)) >>> (a & 7)) & mask) === mask) return;
+  }
+  throw mem.fault(pc, hi, a, size, false);
 }
 
 function checkWrite(cpu: Cpu, pc: number, base: number, baseHi: number, off: number, size: number): void {
-  const a = (base + off) >>> 0;
-  const hi = addrHi(base, baseHi, off);
+  const sum = (base >>> 0) + off;
+  const a = sum >>> 0;
+  const hi = sum > 0xffffffff ? (baseHi + 1) | 0 : sum < 0 ? (baseHi - 1) | 0 : baseHi;
   const mem = cpu.mem;
-  if (hi !== ADDR_HI || a + size > mem.size || !Memory.allSet(mem.wr, a, size)) throw mem.fault(pc, hi, a, size, true);
+  const i = a >>> 3, mask = (1 << size) - 1;
+  if (hi !== ADDR_HI || a + size > mem.size) throw mem.fault(pc, hi, a, size, true);
+  const wr = mem.wr;
+  if ((((wr[i]! | (wr[i + 1]! << 8)) >>> (a & 7)) & mask) !== mask) throw mem.fault(pc, hi, a, size, true);
   // the bytes are now initialised
-  const i = a >>> 3, m = ((1 << size) - 1) << (a & 7);
-  mem.rd[i]! |= m & 0xff;
-  mem.rd[i + 1]! |= m >>> 8;
+  const m = mask << (a & 7);
+  const rd = mem.rd;
+  rd[i]! |= m & 0xff;
+  rd[i + 1]! |= m >>> 8;
 }
 
 /** In checked mode, note 8-byte pointer values stored outside the stack (possible leaks). */
