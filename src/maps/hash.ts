@@ -362,6 +362,8 @@ export class HashMap extends MapBase {
   }
 
   deleteAddr(keyAddr: number): number {
+    // the key is compared in place (no copy per delete)
+    if (this.inMem(keyAddr, this.spec.keySize)) return this.remove(this.rt.mem.u8, keyAddr);
     return this.remove(this.readMem(keyAddr, this.spec.keySize), 0);
   }
 
