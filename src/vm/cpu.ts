@@ -126,6 +126,10 @@ export class Cpu {
     if (v >= 0) {
       this.regs[n * 2] = v % 4294967296 | 0;
       this.regs[n * 2 + 1] = Math.floor(v / 4294967296) | 0;
+    } else if (v >= -2147483648) {
+      // small negatives (helpers' -errno): sign-extend without BigInt
+      this.regs[n * 2] = v | 0;
+      this.regs[n * 2 + 1] = -1;
     } else {
       this.setBig(n, BigInt(v));
     }
