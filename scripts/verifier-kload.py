@@ -41,6 +41,13 @@ def main():
             print(json.dumps({'ok': False, 'errno': err, 'log': '', 'stage': 'map_create'}))
             return
         fds.append(fd)
+        if m.get('value'):
+            # initial contents of key 0 (global data), then freeze like libbpf does for .rodata
+            val = ctypes.create_string_buffer(bytes.fromhex(m['value']), len(m['value']) // 2)
+            key = ctypes.create_string_buffer(b'\0' * max(m['keySize'], 4))
+            bpf(2, (u32(fd) + u32(0) + u64(ctypes.addressof(key)) + u64(ctypes.addressof(val)) + u64(0)).ljust(128, b'\0'))
+        if m.get('freeze'):
+            bpf(22, u32(fd).ljust(128, b'\0'))
     for ref in req.get('mapRefs', []):
         o = ref['insn'] * 8
         code[o + 1] = (code[o + 1] & 0x0f) | ((1 if ref.get('kind', 'map') == 'map' else 2) << 4)

@@ -43,6 +43,10 @@ r1 = 0
 r1 += 1
 if r1 < 10 goto -2
 exit` },
+  { code: 'NEEDS_BTF_ID', template: 'Tracing programs must provide btf_id', hint: 'fentry/fexit/lsm/struct_ops/freplace programs attach to kernel functions by BTF id, which tsbpf cannot resolve', progType: 26, trigger: `r0 = 0
+exit` },
+  { code: 'SYSCALL_SLEEPABLE', template: 'Syscall programs can only be sleepable', hint: 'load syscall programs with BPF_F_SLEEPABLE (SEC("syscall"))', progType: 31, trigger: `r0 = 0
+exit` },
   { code: 'INFINITE_LOOP', template: 'infinite loop detected at insn %d', hint: 'the loop state repeats exactly: make the loop variable change and bound it', case: 'infinite_loop' },
   { code: 'TOO_LARGE', template: 'BPF program is too large. Processed %d insn', hint: 'the verifier explored 1M instructions: bound loops more tightly, use bpf_loop, or split the program', case: 'too_large' },
   { code: 'JMP_SEQ_TOO_COMPLEX', template: 'The sequence of %d jumps is too complex.', hint: 'too many pending branches; simplify nested conditions', noTrigger: 'needs thousands of nested branches' },

@@ -112,7 +112,14 @@ export function kernelLoad(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>
   const req = {
     insns: Buffer.from(encode(prog.insns as Insn[])).toString('hex'),
     progType: prog.type, expectedAttachType: prog.expectedAttachType, logLevel, license: prog.license,
-    maps: list.map((m) => ({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name })),
+    maps: list.map((m) => {
+      const v = m.contents?.[0]?.value;
+      return {
+        type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name,
+        ...(v instanceof Uint8Array ? { value: Buffer.from(v).toString('hex') } : {}), ...(m.freeze ? { freeze: true } : {}),
+      };
+    }),
+    progFlags: prog.flags,
     mapRefs: prog.mapRefs.map((r) => ({ insn: r.insn, map: index.get(r.map) ?? 0, kind: r.kind, offset: r.kind === 'map_value' ? r.offset : 0 })),
   };
   const r = spawnSync('python3', [path], { input: JSON.stringify(req), encoding: 'utf8', maxBuffer: 64 << 20 });

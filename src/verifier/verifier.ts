@@ -198,6 +198,13 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
     for (const i of insns) if (i.form?.id === 'call_local' || i.form?.id === 'lddw_func') starts.add(i.pc + 1 + i.imm);
     [...starts].sort((a, b) => a - b).forEach((s, k) => log.write(`func#${k} @${s}\n`));
   }
+  // check_attach_btf_id: types bound to kernel BTF objects (tsbpf has no kernel BTF ids)
+  if (prog.type === 26 || prog.type === 27 || prog.type === 28 || prog.type === 29) {
+    return finish(new VerifierReject('NEEDS_BTF_ID', 'Tracing programs must provide btf_id', 0, 22));
+  }
+  if (prog.type === 31 && !(prog.flags & 16)) {
+    return finish(new VerifierReject('SYSCALL_SLEEPABLE', 'Syscall programs can only be sleepable', 0, 22));
+  }
   let cfg;
   try {
     cfg = buildCfg(insns);
