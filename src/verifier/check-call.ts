@@ -196,6 +196,13 @@ function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: M
       const spec = r.map!.spec;
       if (!(spec.flags & (1 << 7)) || !spec.freeze) fail(env, 'CONST_STR', `R${regno} does not point to a readonly map'`);
       if (!tnumIsConst(r.b.varOff)) fail(env, 'CONST_STR', `R${regno} is not a constant address'`);
+      const at = r.off + Number(r.b.varOff.value);
+      const v = spec.contents?.[0]?.value;
+      const bytes = v instanceof Uint8Array ? v : new Uint8Array(spec.valueSize);
+      if (at < 0 || at >= spec.valueSize) fail(env, 'CONST_STR', `invalid access to map value pointer, value_size=${spec.valueSize} off=${at}`);
+      let nul = false;
+      for (let i = at; i < spec.valueSize; i++) if (!(bytes[i] ?? 0)) { nul = true; break; }
+      if (!nul) fail(env, 'CONST_STR', 'string is not zero-terminated');
       return;
     }
     case 'ringbuf_mem':
