@@ -8,6 +8,7 @@ import type { BpfMap } from '../maps/types.js';
 import type { Collection, LoadOptions, LoadedProgram } from '../runtime/types.js';
 import { isBpfError } from '../errors.js';
 import { loadCollection } from '../runtime/collection.js';
+import type { VerifyHook } from '../runtime/program.js';
 import { verifyProgram } from '../verifier/index.js';
 import { strerror } from '../uapi/errno.js';
 import type { PinnedMapRecord, PinnedProgRecord } from '../pinstore/index.js';
@@ -64,11 +65,11 @@ export const STRICT_WARNING = 'Warning: bpftool is now running in libbpf strict 
  * fails the load with libbpf's report of the verifier log; with -d the log of accepted
  * programs is printed too (bpftool -d asks the kernel for log level 1+2+4).
  */
-export function verifyObject(s: Session, obj: ParsedObject): void {
+export function verifyObject(s: Session, obj: ParsedObject): boolean {
   if (s.ctx.env.TSBPF_SKIP_VERIFIER === '1') {
     // Asked for explicitly: programs then run with every memory access checked.
     s.ctx.err('Warning: TSBPF_SKIP_VERIFIER=1: programs are loaded unverified and run in checked mode\n');
-    return;
+    return false;
   }
   const maps = new Map(obj.spec.maps.map((m) => [m.name, m]));
   for (const p of obj.spec.programs) {
@@ -91,14 +92,21 @@ export function verifyObject(s: Session, obj: ParsedObject): void {
     }
     if (s.ctx.debug) s.ctx.err(block(r.log));
   }
+  return true;
 }
+
+/** The programs were verified just before (verifyObject): loading does not verify them again. */
+const ALREADY_VERIFIED: VerifyHook = () => ({ ok: true, log: '' });
 
 /** Load every program of an object; maps named in `replace` are used instead of new ones. */
 export async function loadObject(s: Session, obj: ParsedObject, replace: Record<string, BpfMap>): Promise<Collection> {
-  verifyObject(s, obj);
+  const verified = verifyObject(s, obj);
   const load = await getLoadCollection();
   try {
-    const coll = load(obj.spec, { runtime: s.runtime(), replaceMaps: replace, logLevel: s.ctx.debug ? 1 : 0 });
+    const coll = load(obj.spec, {
+      runtime: s.runtime(), replaceMaps: replace, logLevel: s.ctx.debug ? 1 : 0,
+      ...(verified ? { verify: ALREADY_VERIFIED } : { unverified: true }),
+    });
     if (s.ctx.debug) {
       for (const p of Object.values(coll.programs)) if (p.log) s.ctx.err(p.log.endsWith('\n') ? p.log : p.log + '\n');
     }
@@ -169,7 +177,9 @@ export async function withInstance<T>(s: Session, rec: PinnedProgRecord, fn: (in
     });
     let coll: Collection;
     try {
-      coll = load(obj.spec, { runtime: s.runtime(), replaceMaps: replace });
+      // A pinned program comes back from a file: it runs with every access checked rather
+      // than trusting that the file still holds what was verified.
+      coll = load(obj.spec, { runtime: s.runtime(), replaceMaps: replace, unverified: true });
     } catch (e) {
       if (!isBpfError(e)) throw e;
       throw new CliError(`can't re-create pinned program ${rec.name}: ${e.message}`);

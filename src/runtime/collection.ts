@@ -7,6 +7,7 @@ import type { BpfMap } from '../maps/types.js';
 import { ProgLoadError } from './errors.js';
 import { loadProgram, type LoadedProgramImpl } from './program.js';
 import { Runtime } from './runtime.js';
+import { kernelVerifier } from './verify.js';
 import type { Collection, LoadOptions } from './types.js';
 
 /** LoadOptions with the runtime module's additions. */
@@ -61,8 +62,9 @@ export function loadCollection(spec: ObjectSpec, opts: CollectionLoadOptions = {
       if (programs[ps.name]) throw new ProgLoadError(ps.name, 'two programs with this name', 22);
       programs[ps.name] = loadProgram(runtime, ps, {
         maps, logLevel: opts.logLevel ?? 0,
-        ...(opts.verify ? { verify: opts.verify } : {}),
-        ...(opts.unverified ? { unverified: true } : {}),
+        // BPF_PROG_LOAD verifies: the kernel-compatible verifier unless the caller gives its own
+        // hook or asks for an unverified run (which then runs with every access checked)
+        ...(opts.unverified ? { unverified: true } : { verify: opts.verify ?? kernelVerifier }),
       });
     }
     // slots of prog arrays / map-in-map naming programs or maps (libbpf's .maps initialisers)

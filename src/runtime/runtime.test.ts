@@ -17,8 +17,16 @@ import { progTag } from './tag.js';
 import type { Collection } from './types.js';
 import { BpfError } from '../errors.js';
 
+/**
+ * Objects the kernel accepts but src/verifier does not prove yet (docs/verifier.md: spin
+ * locks, the for_each callback's key pointer): loaded as an explicit unverified run, so these
+ * runtime tests check the runtime, in checked mode.
+ */
+export const VERIFIER_GAPS: ReadonlySet<string> = new Set(['helpers_rt']);
+
 const obj = (name: string, rt?: Runtime): Collection =>
-  loadCollection(parseObject(new Uint8Array(readFileSync(new URL(`../../testdata/runtime/${name}.o`, import.meta.url))), { name } as never), rt ? { runtime: rt } : {});
+  loadCollection(parseObject(new Uint8Array(readFileSync(new URL(`../../testdata/runtime/${name}.o`, import.meta.url))), { name } as never),
+    { ...(rt ? { runtime: rt } : {}), ...(VERIFIER_GAPS.has(name) ? { unverified: true } : {}) });
 
 const frame = ethernet('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:01', EtherType.IPV4,
   ipv4('10.0.0.1', '10.0.0.2', IpProto.UDP, udp(1234, 53, text('hello world'))));

@@ -454,7 +454,11 @@ export function testRun(p: LoadedProgramImpl, opts: TestRunOptions & TestRunExtr
       default: prepareTracing(p, opts, s);
     }
     const repeat = Math.max(1, opts.repeat ?? 1);
-    const checked = opts.checked ?? p.checked;
+    // Tracing contexts are whatever bytes the caller passes, possibly shorter than the ctx the
+    // verifier proved accesses against (the kernel always supplies a full one): run checked.
+    const tracing = type !== ProgType.XDP && type !== ProgType.SOCKET_FILTER && type !== ProgType.SCHED_CLS &&
+      type !== ProgType.SCHED_ACT && type !== ProgType.CGROUP_SKB;
+    const checked = opts.checked ?? (p.checked || tracing);
     if (opts.cpu !== undefined && ((opts.flags ?? 0) & 1)) rt.currentCpu = opts.cpu;
     syncPacket(cpu, env);
     let retval = 0;

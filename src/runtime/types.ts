@@ -61,14 +61,18 @@ export interface LoadOptions {
   runtime?: Runtime;
   /** Verifier log level (0, 1, 2). */
   logLevel?: number;
-  /** Skip the verifier; programs then run in checked mode. */
+  /**
+   * Skip the verifier (loadCollection runs src/verifier by default, as BPF_PROG_LOAD does);
+   * unverified programs run in checked mode.
+   */
   unverified?: boolean;
   /** Use existing maps instead of creating them (pinned maps, `map name X` reuse). */
   replaceMaps?: Record<string, BpfMap>;
   /**
    * The verifier hook (src/runtime/program.ts VerifyHook): called per program with its
    * instructions (map references resolved to ids) and maps; a refusal fails the load with its
-   * log. Programs it accepts run unchecked; without a hook they run in checked mode.
+   * log. Programs it accepts run unchecked. loadCollection defaults to kernelVerifier;
+   * loadProgram (the low-level call) verifies only when given a hook.
    */
   verify?: import('./program.js').VerifyHook;
 }
