@@ -95,6 +95,21 @@ r0 += r1
 *(u64 *)(r2 + 0) = r0
 r0 = 0
 exit` },
+  { name: 'bpf_loop_counter_converges', expect: 'accept', differs: 'the kernel wants BTF func_info for callbacks (missing btf func_info)', asm: `r1 = 0
+*(u64 *)(r10 - 8) = r1
+r1 = 1000
+r2 = func[+7] ll
+r3 = r10
+r3 += -8
+r4 = 0
+call 181
+r0 = 2
+exit
+r0 = *(u64 *)(r2 + 0)
+r0 += 1
+*(u64 *)(r2 + 0) = r0
+r0 = 0
+exit` },
   { name: 'spill_fill_ctx', expect: 'accept', asm: `*(u64 *)(r10 - 8) = r1
 r1 = 0
 r1 = *(u64 *)(r10 - 8)

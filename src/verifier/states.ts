@@ -21,6 +21,8 @@ export interface FuncState {
   cbRet?: readonly [bigint, bigint];
   /** bpf_loop & co: the callback may be called again; the caller's resume point. */
   cbLoop?: boolean;
+  /** How many times the callback was re-entered on this path (widening after a few). */
+  cbIter?: number;
 }
 
 export interface Reference {

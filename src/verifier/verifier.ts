@@ -678,6 +678,16 @@ function checkExit(env: Env, push: (s: VState, target: number, from: number, tak
       nf.regs[1] = unknownScalar();
       nf.regs[10] = pointer('stack', { frameno: nf.frameno });
       nf.inCallback = true; nf.cbRet = callee.cbRet; nf.cbLoop = true;
+      nf.cbIter = (callee.cbIter ?? 0) + 1;
+      if (nf.cbIter > 4) {
+        // widening: scalars the iterations keep changing become unknown (sound over-approximation),
+        // so the callback's entry state converges
+        for (const f of again.frames) {
+          for (let i = 0; i < f.regs.length; i++) if (f.regs[i]!.type === 'scalar') f.regs[i] = unknownScalar();
+          for (const sl of f.stack) if (sl.spilled?.type === 'scalar') sl.spilled = unknownScalar();
+        }
+        for (let i = 1; i <= 5; i++) if (nf.regs[i]!.type === 'scalar') nf.regs[i] = unknownScalar();
+      }
       again.frames.push(nf);
       push(again, callee.subprog, env.pc, true, true);
     }
