@@ -15,6 +15,7 @@ import { Runtime } from '../runtime/runtime.js';
 import { ProgType } from '../uapi/bpf.js';
 import { BENCH_CASES, benchCode, benchPacket, referenceResult } from './programs.js';
 import { mapCaseRows } from './map-cases.js';
+import { verifyRows, type VerifyRow } from './verify-cases.js';
 
 interface Row {
   name: string;
@@ -77,6 +78,12 @@ function ratio(a: number, b: number | undefined): string {
   return b === undefined || b <= 0 ? 'n/a' : `${(a / b).toFixed(1)}x`;
 }
 
+function table(head: string[], body: string[][]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
+}
+
 function main(argv: string[]): number {
   const quick = argv.includes('--quick');
   const json = argv.includes('--json');
@@ -91,6 +98,7 @@ function main(argv: string[]): number {
     mkdirSync(pinRoot, { recursive: true });
   }
   const rows: Row[] = [];
+  let vrows: VerifyRow[] = [];
   let kernelNote = noKernel;
   try {
     for (const c of BENCH_CASES) {
@@ -120,12 +128,13 @@ function main(argv: string[]): number {
     }
     // map-heavy cases (hash, LPM): objects with their maps, src/bench/map-cases.ts
     rows.push(...mapCaseRows({ packet, pinRoot, totalMs, trials, measure: (f) => measure(f, batchMs, totalMs), kernelNote: (n) => { kernelNote ??= n; } }));
+    vrows = verifyRows({ ...(pinRoot ? { pinRoot } : {}), totalMs: quick ? 200 : 800, trials });
   } finally {
     if (pinRoot) rmSync(pinRoot, { recursive: true, force: true });
   }
 
   if (json) {
-    process.stdout.write(JSON.stringify({ node: process.version, kernel: release(), kernelNote: kernelNote ?? null, rows }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ node: process.version, kernel: release(), kernelNote: kernelNote ?? null, rows, verification: vrows }, null, 2) + '\n');
     return 0;
   }
   const head = ['case', 'insns/run', 'interp checked', 'interp unchecked', 'kernel JIT', 'checked/kernel', 'unchecked/kernel', 'retval'];
@@ -145,6 +154,12 @@ function main(argv: string[]): number {
     '',
     kernelNote ? `kernel column: ${kernelNote}` : 'kernel column: bpftool prog run ... repeat N (XDP, JIT), duration as the kernel reports it',
     'retval: ok when interpreter, kernel and an independent TypeScript computation agree',
+    '',
+    'verification time per object (all its programs): src/verifier vs the kernel (`verification time` of BPF_PROG_LOAD, via bpftool -d)',
+    '',
+    ...table(['object', 'progs', 'processed', 'tsbpf', 'kernel', 'tsbpf/kernel'],
+      vrows.map((v) => [v.object, String(v.programs), String(v.processed), `${v.oursUs.toFixed(0)} us`,
+        v.kernelUs === undefined ? 'n/a' : `${v.kernelUs} us`, ratio(v.oursUs, v.kernelUs)])),
   ];
   process.stdout.write(out.join('\n') + '\n');
   return rows.every((r) => r.retval === r.reference && (r.kernelRetval === undefined || r.kernelRetval === r.retval)) ? 0 : 1;
