@@ -23,6 +23,8 @@ export interface FuncState {
   cbLoop?: boolean;
   /** How many times the callback was re-entered on this path (widening after a few). */
   cbIter?: number;
+  /** Callback frames: R1..R5 the helper passes on each call (the kernel re-checks the call for every iteration). */
+  cbArgs?: RegState[];
 }
 
 export interface Reference {

@@ -416,6 +416,7 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
               callee.inCallback = true;
               callee.cbRet = [0n, 1n];
               callee.cbLoop = cb.loop;
+              callee.cbArgs = cb.args.map(cloneReg);
               addEdge(env, frame(env).subprog, cb.target);
               env.cur.frames.push(callee);
               env.scratchRegs = 0x7ff;
@@ -673,11 +674,12 @@ function checkExit(env: Env, push: (s: VState, target: number, from: number, tak
       // another iteration of the callback, with the caller's state as the callback left it
       const again = cloneState(cur);
       const nf = newFrame(again.frames.length, callee.callsite, callee.subprog);
-      nf.regs = callee.regs.map((_, i) => (i >= 1 && i <= 5 ? cloneReg(callee.regs[i]!) : notInit()));
-      // arguments for the next call: the same kinds of values as the first call
-      nf.regs[1] = unknownScalar();
+      // arguments for the next call: the ones the helper passed on the first call (the map's
+      // key/value pointers, the loop index, the caller's ctx), not what the callback left in R1..R5
+      nf.regs = callee.regs.map(() => notInit());
+      for (let i = 1; i <= 5; i++) { const a = callee.cbArgs?.[i - 1]; if (a) nf.regs[i] = cloneReg(a); }
       nf.regs[10] = pointer('stack', { frameno: nf.frameno });
-      nf.inCallback = true; nf.cbRet = callee.cbRet; nf.cbLoop = true;
+      nf.inCallback = true; nf.cbRet = callee.cbRet; nf.cbLoop = true; nf.cbArgs = callee.cbArgs;
       nf.cbIter = (callee.cbIter ?? 0) + 1;
       if (nf.cbIter > 4) {
         // widening: scalars the iterations keep changing become unknown (sound over-approximation),
