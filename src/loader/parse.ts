@@ -56,6 +56,13 @@ export interface ParseOptions {
   /** Keep programs of unrecognised sections with type UNSPEC instead of failing (libbpf fails only at load). */
   allowUnknownSections?: boolean;
   /**
+   * Keep BTF-defined maps whose `pinning` is neither LIBBPF_PIN_NONE (0) nor
+   * LIBBPF_PIN_BY_NAME (1) (Cilium's own values, e.g. CILIUM_PIN_REPLACE = 16) with the
+   * value as metadata in MapSpec.pinning, instead of failing as libbpf does
+   * ("invalid pinning value"). cilium/ebpf parses such maps too and refuses only to pin them.
+   */
+  allowUnknownPinning?: boolean;
+  /**
    * Apply the object's CO-RE relocations against this target BTF (for example
    * parseBtf(readFileSync('/sys/kernel/btf/vmlinux'))). Without it, instructions keep the
    * values clang computed from the program's own type definitions.
@@ -120,6 +127,7 @@ interface Ctx {
   mapsShndx: number;
   legacyMapsShndx: number;
   legacyMaps: Map<number, string>;
+  allowUnknownPinning: boolean;
 }
 
 function sectionLabel(s: ElfSection): string {
@@ -138,6 +146,7 @@ export function parseObject(bytes: Uint8Array, opts: ParseOptions = {}): ObjectS
   const ctx: Ctx = {
     elf, endian: elf.endian, objName: opts.name ?? 'obj', funcs: new Map(), dataSecs: new Map(),
     btfMapVars: [], mapsShndx: -1, legacyMapsShndx: -1, legacyMaps: new Map(),
+    allowUnknownPinning: opts.allowUnknownPinning === true,
   };
 
   let license = '';
@@ -667,7 +676,7 @@ function kindName(btf: Btf, id: number): string {
   return id === 0 ? 'void' : btf.kindName(id).toLowerCase();
 }
 
-function parseMapDef(btf: Btf, mapName: string, def: BtfComposite, isInner: boolean): MapDef {
+function parseMapDef(btf: Btf, mapName: string, def: BtfComposite, isInner: boolean, anyPinning = false): MapDef {
   const d: MapDef = { type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, numaNode: 0, pinning: 0, mapExtra: 0n, keyTypeId: 0, valueTypeId: 0, hasValues: false };
   const intField = (m: BtfMember): number => {
     const tid = btf.skipModsAndTypedefs(m.type);
@@ -752,7 +761,7 @@ function parseMapDef(btf: Btf, mapName: string, def: BtfComposite, isInner: bool
       case 'pinning': {
         if (isInner) mapFail(mapName, "inner def can't be pinned.");
         const v = intField(m);
-        if (v !== 0 && v !== 1) mapFail(mapName, `invalid pinning value ${v}.`);
+        if (v !== 0 && v !== 1 && !anyPinning) mapFail(mapName, `invalid pinning value ${v}.`);
         d.pinning = v;
         break;
       }
@@ -851,7 +860,7 @@ function parseBtfMaps(ctx: Ctx): MapSpec[] {
     const def = btf.typeOrVoid(defId);
     if (!def || def.kind !== BtfKind.STRUCT) mapFail(name, `unexpected def kind ${kindName(btf, defId)}.`, EINVAL, vi.offset);
     if (def.size > vi.size) mapFail(name, 'invalid def size.', EINVAL, vi.offset);
-    const d = parseMapDef(btf, name, def, false);
+    const d = parseMapDef(btf, name, def, false, ctx.allowUnknownPinning);
     const spec = specFromDef(name, d, btf);
     const entry: Ctx['btfMapVars'][number] = { name, offset: vi.offset, size: vi.size, spec };
     if (d.hasValues) {
