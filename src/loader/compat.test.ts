@@ -25,3 +25,26 @@ describe('pinning values other than LIBBPF_PIN_NONE / LIBBPF_PIN_BY_NAME', () =>
     expect(spec.programs[0]!.mapRefs.map((r) => r.map).sort()).toEqual(['calls', 'counts']);
   });
 });
+
+describe('map names only unique past 15 characters', () => {
+  // libbpf accepts them (checked: bpftool prog load of the .maps part gives two maps the
+  // kernel names 'percpu_hash_map'); specs are keyed by name, so the full names are opt-in.
+  it('fails with a clear error by default', () => {
+    expect(() => parseObject(load('longnames.o'), { name: 'longnames' })).toThrow(/two maps are named 'percpu_hash_map'.*fullMapNames/);
+  });
+  it('keeps the full ELF names with fullMapNames, references stay distinct', () => {
+    const spec = parseObject(load('longnames.o'), { name: 'longnames', fullMapNames: true });
+    const byName = new Map(spec.maps.map((m) => [m.name, m]));
+    expect(byName.get('percpu_hash_map_v4')).toMatchObject({ type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 4 });
+    expect(byName.get('percpu_hash_map_v6')).toMatchObject({ type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 2 });
+    expect(byName.get('legacy_counter_one')).toMatchObject({ type: MapType.ARRAY, valueSize: 8, maxEntries: 1 });
+    expect(byName.get('legacy_counter_two')).toMatchObject({ type: MapType.ARRAY, valueSize: 4, maxEntries: 3 });
+    const p = spec.programs[0]!;
+    expect(p.mapRefs.map((r) => r.map)).toEqual(['percpu_hash_map_v4', 'percpu_hash_map_v6', 'legacy_counter_one', 'legacy_counter_two']);
+  });
+  it('short names are the same with and without fullMapNames', () => {
+    const a = parseObject(load('pinning.o'), { name: 'pinning', allowUnknownPinning: true });
+    const b = parseObject(load('pinning.o'), { name: 'pinning', allowUnknownPinning: true, fullMapNames: true });
+    expect(b.maps.map((m) => m.name)).toEqual(a.maps.map((m) => m.name));
+  });
+});

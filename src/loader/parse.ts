@@ -63,6 +63,14 @@ export interface ParseOptions {
    */
   allowUnknownPinning?: boolean;
   /**
+   * MapSpec.name of `.maps` and legacy `maps` maps is libbpf's full map name (the ELF
+   * symbol, what bpf_map__name() returns) instead of the 15 characters the kernel keeps.
+   * Objects whose map names only differ after 15 characters then parse (libbpf accepts
+   * them: the kernel does not need unique names); whoever creates the maps truncates.
+   * Without it such objects fail ("two maps are named ..."), since specs are keyed by name.
+   */
+  fullMapNames?: boolean;
+  /**
    * Apply the object's CO-RE relocations against this target BTF (for example
    * parseBtf(readFileSync('/sys/kernel/btf/vmlinux'))). Without it, instructions keep the
    * values clang computed from the program's own type definitions.
@@ -128,6 +136,7 @@ interface Ctx {
   legacyMapsShndx: number;
   legacyMaps: Map<number, string>;
   allowUnknownPinning: boolean;
+  fullMapNames: boolean;
 }
 
 function sectionLabel(s: ElfSection): string {
@@ -147,6 +156,7 @@ export function parseObject(bytes: Uint8Array, opts: ParseOptions = {}): ObjectS
     elf, endian: elf.endian, objName: opts.name ?? 'obj', funcs: new Map(), dataSecs: new Map(),
     btfMapVars: [], mapsShndx: -1, legacyMapsShndx: -1, legacyMaps: new Map(),
     allowUnknownPinning: opts.allowUnknownPinning === true,
+    fullMapNames: opts.fullMapNames === true,
   };
 
   let license = '';
@@ -212,7 +222,7 @@ export function parseObject(bytes: Uint8Array, opts: ParseOptions = {}): ObjectS
   const seen = new Set<string>();
   for (const m of maps) {
     if (seen.has(m.name)) {
-      throw new LoaderError('LOADER_MAP', `two maps are named '${m.name}' (map names are cut to ${BPF_OBJ_NAME_LEN - 1} characters, as the kernel keeps them)`, {}, EINVAL);
+      throw new LoaderError('LOADER_MAP', `two maps are named '${m.name}' (map names are cut to ${BPF_OBJ_NAME_LEN - 1} characters, as the kernel keeps them; parse with fullMapNames to keep libbpf's full names)`, {}, EINVAL);
     }
     seen.add(m.name);
   }
@@ -816,9 +826,9 @@ export const MAP_TYPES_WITHOUT_BTF: ReadonlySet<number> = new Set([
   MapType.SOCKHASH, MapType.QUEUE, MapType.STACK, MapType.RINGBUF, MapType.USER_RINGBUF,
 ]);
 
-function specFromDef(name: string, d: MapDef, btf: Btf): MapSpec {
+function specFromDef(name: string, d: MapDef, btf: Btf, full: boolean): MapSpec {
   const spec: MapSpec = {
-    name: kernelMapName(name),
+    name: full ? name : kernelMapName(name),
     type: d.type as MapType,
     keySize: d.keySize,
     valueSize: d.valueSize,
@@ -833,7 +843,7 @@ function specFromDef(name: string, d: MapDef, btf: Btf): MapSpec {
     if (d.valueTypeId) spec.btfValueTypeId = d.valueTypeId;
     spec.btf = btf;
   }
-  if (d.inner) spec.innerMap = specFromDef(`${name}.inner`, d.inner, btf);
+  if (d.inner) spec.innerMap = specFromDef(`${name}.inner`, d.inner, btf, full);
   return spec;
 }
 
@@ -861,7 +871,7 @@ function parseBtfMaps(ctx: Ctx): MapSpec[] {
     if (!def || def.kind !== BtfKind.STRUCT) mapFail(name, `unexpected def kind ${kindName(btf, defId)}.`, EINVAL, vi.offset);
     if (def.size > vi.size) mapFail(name, 'invalid def size.', EINVAL, vi.offset);
     const d = parseMapDef(btf, name, def, false, ctx.allowUnknownPinning);
-    const spec = specFromDef(name, d, btf);
+    const spec = specFromDef(name, d, btf, ctx.fullMapNames);
     const entry: Ctx['btfMapVars'][number] = { name, offset: vi.offset, size: vi.size, spec };
     if (d.hasValues) {
       const last = def.members[def.members.length - 1]!;
@@ -936,7 +946,7 @@ function parseLegacyMaps(ctx: Ctx): MapSpec[] {
     if (!isKnownMapType(type)) {
       throw new LoaderError('LOADER_MAP', `map '${sym.name}': unknown map type ${type}`, { section: 'maps', offset: sym.value }, EINVAL);
     }
-    const spec: MapSpec = { name: kernelMapName(sym.name), type: type as MapType, keySize: f(1), valueSize: f(2), maxEntries: f(3), flags: f(4) };
+    const spec: MapSpec = { name: ctx.fullMapNames ? sym.name : kernelMapName(sym.name), type: type as MapType, keySize: f(1), valueSize: f(2), maxEntries: f(3), flags: f(4) };
     if (type === MapType.RINGBUF || type === MapType.USER_RINGBUF) spec.maxEntries = adjustRingbufSize(spec.maxEntries);
     ctx.legacyMaps.set(sym.value, spec.name);
     out.push(spec);

@@ -5,7 +5,7 @@ set -e
 cd "$(dirname "$0")"
 INC="-I/usr/include/$(uname -m)-linux-gnu"
 CFLAGS="-O2 -g -Wall -Wno-unused-function $INC"
-for src in xdp_counter multi legacy sections calls unknown kconfig ksyms core iproute2 maptypes pinning; do
+for src in xdp_counter multi legacy sections calls unknown kconfig ksyms core iproute2 maptypes pinning longnames; do
 	[ -f "$src.c" ] || continue
 	clang $CFLAGS -target bpf -c "$src.c" -o "$src.o"
 done
