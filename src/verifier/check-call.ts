@@ -263,6 +263,14 @@ export interface CallbackRequest {
   loop: boolean;
 }
 
+const INNER = new WeakMap<MapInfo, MapInfo>();
+/** The inner map of a map-in-map: no name, an index of its own (state comparison tells maps apart by index). */
+export function innerMapInfo(outer: MapInfo, spec: NonNullable<MapInfo['spec']['innerMap']>): MapInfo {
+  let i = INNER.get(outer);
+  if (!i) { i = { index: -1 - outer.index, name: '', spec }; INNER.set(outer, i); }
+  return i;
+}
+
 /** check_helper_call. Returns a callback to explore, when the helper takes one. */
 export function checkHelperCall(env: Env, insn: Insn): CallbackRequest | undefined {
   const id = insn.imm;
@@ -304,6 +312,9 @@ export function checkHelperCall(env: Env, insn: Insn): CallbackRequest | undefin
     case 'void': r0 = notInit(); break;
     case 'map_value_or_null': {
       const m = meta.map!;
+      if ((m.spec.type === MapType.ARRAY_OF_MAPS || m.spec.type === MapType.HASH_OF_MAPS) && !m.spec.innerMap) {
+        fail(env, 'UNSUPPORTED', `tsbpf: map '${m.name}' has no inner map template`, 95);
+      }
       r0 = pointer('map_value', { map: m, maybeNull: true });
       r0.id = nextId(env);
       break;

@@ -14,6 +14,8 @@ const OBJECTS: Array<{ file: string; ok: boolean; msg?: string; line?: string }>
   { file: 'bad_pkt', ok: false, msg: 'invalid access to packet, off=14 size=1, R2(id=0,off=14,r=14)\nR2 offset is outside of the packet', line: 'return data[14] == 8 ? XDP_DROP : XDP_PASS;' },
   { file: 'foreach_cb', ok: true },
   { file: 'foreach_oob', ok: false, msg: 'invalid access to map value, value_size=8 off=8 size=8\nR3 max value is outside of the allowed memory range', line: '*sum += val[*key & 1 ? 1 : 0];' },
+  { file: 'map_in_map', ok: true },
+  { file: 'mim_no_null', ok: false, msg: 'R1 type=map_value_or_null expected=map_ptr', line: '__u64 *v = bpf_map_lookup_elem(inner, &k);' },
   { file: 'no_null_check', ok: false, msg: "R0 invalid mem access 'map_value_or_null'", line: 'return *v ? XDP_DROP : XDP_PASS;' },
 ];
 

@@ -149,7 +149,7 @@ export function regStr(r: RegState): string {
   if (t !== 'scalar' && r.off) parts.push(`off=${r.off}`);
   if (t === 'pkt' || t === 'pkt_meta') parts.push(`r=${r.range < 0 ? '0x' + BigInt.asUintN(64, BigInt(r.range)).toString(16) : r.range}`);
   else if (t === 'map_ptr' || t === 'map_value' || t === 'map_key') {
-    if (r.map) parts.push(`map=${r.map.name}`, `ks=${r.map.spec.keySize},vs=${r.map.spec.valueSize}`);
+    if (r.map) parts.push(...(r.map.name ? [`map=${r.map.name}`] : []), `ks=${r.map.spec.keySize},vs=${r.map.spec.valueSize}`);
   }
   if (t === 'mem' && r.memSize) parts.push(`sz=${r.memSize}`);
   if (tnumIsConst(r.b.varOff)) {

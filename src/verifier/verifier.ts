@@ -14,7 +14,8 @@ import { progTypeInfo } from '../progs/index.js';
 import { type CondOp, branchTaken, negateCond, refineCond, S64_MAX, S64_MIN } from './bounds.js';
 import { buildCfg, findBackEdge, liveStr } from './cfg.js';
 import { checkAlu } from './check-alu.js';
-import { calleeFrame, checkHelperCall } from './check-call.js';
+import { calleeFrame, checkHelperCall, innerMapInfo } from './check-call.js';
+import { MapType } from '../uapi/bpf.js';
 import { memAccess } from './check-mem.js';
 import { type Env, MAX_INSNS, MAX_PACKET_OFF, checkRead, fail, frame, setReg } from './env.js';
 import { VerifierReject } from './errors.js';
@@ -115,6 +116,13 @@ function markPtrOrNull(env: Env, state: VState, id: number, isNull: boolean): vo
     const n = cloneReg(r);
     n.maybeNull = false;
     n.id = 0;
+    const inner = n.type === 'map_value' ? n.map?.spec.innerMap : undefined;
+    if (inner && (n.map!.spec.type === MapType.ARRAY_OF_MAPS || n.map!.spec.type === MapType.HASH_OF_MAPS)) {
+      // a non-null map-in-map lookup result points to the inner map (CONST_PTR_TO_MAP with
+      // the inner template's spec), not to a value
+      n.type = 'map_ptr';
+      n.map = innerMapInfo(n.map!, inner);
+    }
     return n;
   };
   for (const f of state.frames) {
