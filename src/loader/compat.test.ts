@@ -2,6 +2,7 @@
 // samples/bpf), checked against what libbpf does with them.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseElf } from '../elf/index.js';
 import { MapType } from '../uapi/bpf.js';
 import { LoaderError, parseObject } from './index.js';
 
@@ -46,5 +47,25 @@ describe('map names only unique past 15 characters', () => {
     const a = parseObject(load('pinning.o'), { name: 'pinning', allowUnknownPinning: true });
     const b = parseObject(load('pinning.o'), { name: 'pinning', allowUnknownPinning: true, fullMapNames: true });
     expect(b.maps.map((m) => m.name)).toEqual(a.maps.map((m) => m.name));
+  });
+});
+
+describe('SHT_RELA code relocations (ovs datapath.o)', () => {
+  // libbpf skips .rela* sections, leaving the lddws unrelocated; tsbpf refuses the object.
+  it('fail with LOADER_RELOC naming the section', () => {
+    const b = load('xdp_counter.o');
+    const elf = parseElf(b);
+    const rel = elf.sections.find((s) => s.type === 9 && elf.sections[s.info]?.name === 'xdp')!;
+    expect(rel).toBeDefined();
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const sh = elf.header.shoff + rel.index * 64;
+    dv.setUint32(sh + 4, 4, true); // sh_type = SHT_RELA
+    dv.setBigUint64(sh + 32, BigInt(Math.floor(rel.size / 24) * 24), true); // sh_size
+    dv.setBigUint64(sh + 56, 24n, true); // sh_entsize
+    let err: unknown;
+    try { parseObject(b, { name: 'xdp_counter' }); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(LoaderError);
+    expect((err as LoaderError).message).toContain(`section '${rel.name}'`);
+    expect((err as LoaderError).message).toContain('relocation section type 4 (only SHT_REL is used for BPF code)');
   });
 });
