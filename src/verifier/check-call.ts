@@ -2,6 +2,7 @@
 // initialisation, map compatibility, references acquired and released, packet pointers
 // invalidated), bpf-to-bpf calls and callbacks (new frames), and what R0 holds after.
 
+import { checkLockOverlap, spinLockOffset } from './spinlock.js';
 import { helperName, helperProto } from '../helpers/protos.js';
 import type { ArgSpec, HelperProto } from '../helpers/types.js';
 import type { Insn } from '../isa/insn.js';
@@ -88,6 +89,7 @@ function checkHelperMem(env: Env, regno: number, r: RegState, size: number, umax
     case 'map_value':
       if (write && r.map!.spec.flags & (1 << 7)) fail(env, 'MAP_RDONLY', `write into map forbidden, value_size=${r.map!.spec.valueSize} off=${r.off} size=${umaxSize}`);
       regionAccess(env, regno, r, r.off, umaxSize, r.map!.spec.valueSize, zeroOk, 'MAP_VALUE_ACCESS');
+      checkLockOverlap(env, r, r.off, umaxSize);
       return;
     case 'map_key':
       regionAccess(env, regno, r, r.off, umaxSize, r.map!.spec.keySize, zeroOk, 'MAP_KEY_ACCESS');
@@ -221,6 +223,26 @@ function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: M
     case 'socket':
       if (r.type !== 'sock' || r.maybeNull) mismatch('sock');
       return;
+    case 'spin_lock': {
+      // process_spin_lock
+      if (r.type !== 'map_value' || r.maybeNull) mismatch('map_value');
+      if (!tnumIsConst(r.b.varOff)) fail(env, 'SPIN_LOCK', `R${regno} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`, 22);
+      const m = r.map!;
+      const lockOff = spinLockOffset(m.spec);
+      if (lockOff === undefined) fail(env, 'SPIN_LOCK', `map '${m.name}' has no valid bpf_spin_lock`, 22);
+      const at = r.off + Number(r.b.varOff.value);
+      if (at !== lockOff) fail(env, 'SPIN_LOCK', `off ${at} doesn't point to 'struct bpf_spin_lock' that is at ${lockOff}`, 22);
+      if (!r.id) fail(env, 'SPIN_LOCK', `tsbpf: R${regno} bpf_spin_lock on a map value without an id (not from a lookup) is not supported`, 95);
+      if (proto.name === 'spin_lock') {
+        if (env.cur.lock) fail(env, 'SPIN_LOCK', 'Locking two bpf_spin_locks are not allowed', 22);
+        env.cur.lock = { map: m.index, id: r.id };
+      } else {
+        if (!env.cur.lock) fail(env, 'SPIN_LOCK', 'bpf_spin_unlock without taking a lock', 22);
+        if (env.cur.lock.map !== m.index || env.cur.lock.id !== r.id) fail(env, 'SPIN_LOCK', 'bpf_spin_unlock of different lock', 22);
+        env.cur.lock = undefined;
+      }
+      return;
+    }
     case 'btf_id':
       if (r.type !== 'btf_id' || r.maybeNull || (arg.btfType && r.btfName !== arg.btfType)) mismatch(`ptr_${arg.btfType ?? ''}`);
       return;

@@ -2,6 +2,7 @@
 // fill, misc, zero, uninitialised), packet data inside proven ranges, map values inside
 // value_size, helper-returned memory, and the kernel's messages for each failure.
 
+import { checkLockOverlap } from './spinlock.js';
 import { type Bounds, S64_MIN, coerceToSize, coerceToSizeSx, constBounds } from './bounds.js';
 import { BPF_MAX_VAR_OFF, type Env, fail, nextId, noteStack } from './env.js';
 import { cloneReg, constScalar, notInit, pointer, type RegState, typeStr, unknownScalar } from './regstate.js';
@@ -299,6 +300,7 @@ export function memAccess(env: Env, regno: number, insnOff: number, size: number
       if (write && r.map!.spec.flags & BPF_F_RDONLY_PROG) fail(env, 'MAP_RDONLY', `write into map forbidden, value_size=${vs} off=${off} size=${size}`);
       if (!write && r.map!.spec.flags & BPF_F_WRONLY_PROG) fail(env, 'MAP_WRONLY', `read from map forbidden, value_size=${vs} off=${off} size=${size}`);
       regionAccess(env, regno, r, off, size, vs, false, 'MAP_VALUE_ACCESS');
+      checkLockOverlap(env, r, off, size);
       if (!write) {
         const c = rodataValue(r, off, size);
         result = c !== undefined ? constScalar(c) : unknownScalar();

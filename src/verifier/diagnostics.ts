@@ -197,6 +197,11 @@ call 165
 r0 = 0
 exit`, maps: [ARR] },
   { code: 'REF_LEAK', template: 'Unreleased reference id=%d alloc_insn=%d\nBPF_EXIT instruction in main prog would lead to reference leak', hint: 'release what you acquired on every path (bpf_ringbuf_submit / bpf_ringbuf_discard, bpf_sk_release)', case: 'unreleased_reference' },
+  { code: 'SPIN_LOCK', template: "map '%s' has no valid bpf_spin_lock / off %d doesn't point to 'struct bpf_spin_lock' that is at %d / bpf_spin_unlock without taking a lock / Locking two bpf_spin_locks are not allowed", hint: 'pass &value->lock of a looked-up map value whose BTF struct has a struct bpf_spin_lock member, and pair each lock with one unlock', noTrigger: 'needs a map with BTF; covered by the testdata/verifier spin_* objects' },
+  { code: 'SPIN_LOCK_ACCESS', template: 'bpf_spin_lock cannot be accessed directly by load/store', hint: 'only bpf_spin_lock/bpf_spin_unlock may touch the lock field; read and write the other fields', noTrigger: 'needs a map with BTF; testdata/verifier/spin_direct.o' },
+  { code: 'SPIN_LOCK_CALL', template: 'function calls are not allowed while holding a lock', hint: 'call helpers (and subprograms: tsbpf is stricter) outside the locked region', noTrigger: 'needs a map with BTF' },
+  { code: 'SPIN_LOCK_EXIT', template: 'BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region', hint: 'call bpf_spin_unlock on every path before returning', noTrigger: 'needs a map with BTF; testdata/verifier/spin_no_unlock.o' },
+  { code: 'LD_ABS_LOCK', template: 'BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region', hint: 'load packet bytes before taking the lock', noTrigger: 'needs a map with BTF' },
   { code: 'RELEASE_OFF', template: 'R%d must have zero offset when passed to release func or trusted arg to kfunc', hint: 'pass the pointer the helper returned, not an offset into it', trigger: `r1 = map[rb] ll
 r2 = 8
 r3 = 0
@@ -258,9 +263,9 @@ r0 = 0
 exit` },
   { code: 'KFUNC', template: 'tsbpf: calling kernel functions is not supported', hint: 'kfuncs need kernel BTF', noTrigger: 'the assembler does not emit kfunc calls' },
   { code: 'LDDW_BTF', template: 'tsbpf: 64-bit loads of kernel BTF objects are not supported', hint: 'ksyms need kernel BTF', noTrigger: 'the assembler does not emit BTF id loads' },
-  { code: 'UNSUPPORTED', template: 'tsbpf: %s argument R%d (%s) is not supported by this verifier', hint: 'the helper argument kind (spin lock, timer, dynptr, kptr) is not modelled: the program is rejected to stay sound', trigger: `r1 = r10
+  { code: 'UNSUPPORTED', template: 'tsbpf: %s argument R%d (%s) is not supported by this verifier', hint: 'the helper argument kind (timer, dynptr, kptr) is not modelled: the program is rejected to stay sound', trigger: `r1 = r10
 r1 += -8
-call 93
+call 169
 r0 = 0
 exit` },
 ];

@@ -16,6 +16,9 @@ const OBJECTS: Array<{ file: string; ok: boolean; msg?: string; line?: string }>
   { file: 'foreach_oob', ok: false, msg: 'invalid access to map value, value_size=8 off=8 size=8\nR3 max value is outside of the allowed memory range', line: '*sum += val[*key & 1 ? 1 : 0];' },
   { file: 'map_in_map', ok: true },
   { file: 'mim_no_null', ok: false, msg: 'R1 type=map_value_or_null expected=map_ptr', line: '__u64 *v = bpf_map_lookup_elem(inner, &k);' },
+  { file: 'spin_lock', ok: true },
+  { file: 'spin_no_unlock', ok: false, msg: 'BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region', line: '}' },
+  { file: 'spin_direct', ok: false, msg: 'bpf_spin_lock cannot be accessed directly by load/store', line: 'v->cnt += *(volatile __u32 *)&v->l;' },
   { file: 'no_null_check', ok: false, msg: "R0 invalid mem access 'map_value_or_null'", line: 'return *v ? XDP_DROP : XDP_PASS;' },
 ];
 

@@ -35,6 +35,8 @@ export interface Reference {
 export interface VState {
   frames: FuncState[];
   refs: Reference[];
+  /** bpf_spin_lock held: the map (MapInfo index) and the id of the value pointer it was taken through. */
+  lock?: { map: number; id: number };
 }
 
 export function newFrame(frameno: number, callsite: number, subprog: number): FuncState {
@@ -48,7 +50,7 @@ export function cloneFrame(f: FuncState): FuncState {
 }
 
 export function cloneState(s: VState): VState {
-  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })) };
+  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), ...(s.lock ? { lock: { ...s.lock } } : {}) };
 }
 
 export function getSlot(f: FuncState, spi: number): StackSlot {
@@ -205,6 +207,8 @@ export function statesEqual(old: VState, cur: VState, pc: number, live: Liveness
   for (let i = 0; i < old.refs.length; i++) {
     if (!idmap.check(old.refs[i]!.id, cur.refs[i]!.id)) return false;
   }
+  if (!!old.lock !== !!cur.lock) return false;
+  if (old.lock && (old.lock.map !== cur.lock!.map || !idmap.check(old.lock.id, cur.lock!.id))) return false;
   return true;
 }
 

@@ -4,6 +4,7 @@
 // with the kernel's message. Bounded loops are explored iteration by iteration, within the
 // kernel's 1M processed-instruction limit; a state that repeats exactly is an infinite loop.
 
+import { spinLockOffset } from './spinlock.js';
 import type { Insn } from '../isa/insn.js';
 import { jumpTarget } from '../isa/insn.js';
 import { validateProgram } from '../isa/validate.js';
@@ -115,7 +116,8 @@ function markPtrOrNull(env: Env, state: VState, id: number, isNull: boolean): vo
     }
     const n = cloneReg(r);
     n.maybeNull = false;
-    n.id = 0;
+    // map values with a bpf_spin_lock keep their id: the lock is tracked by it
+    if (!(n.type === 'map_value' && n.map && spinLockOffset(n.map.spec) !== undefined)) n.id = 0;
     const inner = n.type === 'map_value' ? n.map?.spec.innerMap : undefined;
     if (inner && (n.map!.spec.type === MapType.ARRAY_OF_MAPS || n.map!.spec.type === MapType.HASH_OF_MAPS)) {
       // a non-null map-in-map lookup result points to the inner map (CONST_PTR_TO_MAP with
@@ -409,6 +411,8 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
         }
         case 'call': {
           jmpsProcessed++;
+          // bpf-to-bpf calls too (the kernel allows those; we stay stricter)
+          if (env.cur.lock && !(insn.src === 0 && insn.imm === 94)) fail(env, 'SPIN_LOCK_CALL', 'function calls are not allowed while holding a lock', 22);
           if (insn.src === 1) {
             next = bpfCall(env, insn);
           } else if (insn.src === 2) {
@@ -513,6 +517,7 @@ function checkLdAbs(env: Env, insn: Insn): void {
   const r6 = checkRead(env, 6);
   if (insn.form!.kind === 'ldind') checkRead(env, insn.src);
   if (r6.type !== 'ctx') fail(env, 'LD_ABS_R6', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb', 22);
+  if (env.cur.lock) fail(env, 'LD_ABS_LOCK', 'BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region', 22);
   if (env.cur.refs.length) fail(env, 'LD_ABS_REF', 'BPF_LD_[ABS|IND] cannot be mixed with socket references', 22);
   const fr = frame(env);
   for (let r = 1; r <= 5; r++) fr.regs[r] = notInit();
@@ -661,6 +666,8 @@ function bpfCall(env: Env, insn: Insn): number {
 /** BPF_EXIT: return to the caller, or finish the path (undefined). */
 function checkExit(env: Env, push: (s: VState, target: number, from: number, taken: boolean, re?: boolean) => void): number | undefined {
   const cur = env.cur;
+  // the kernel checks this at the main program's exit; any exit is stricter and still sound
+  if (cur.lock) fail(env, 'SPIN_LOCK_EXIT', 'BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region', 22);
   if (cur.frames.length > 1) {
     const callee = cur.frames[cur.frames.length - 1]!;
     const r0 = callee.inCallback ? checkRead(env, 0) : frame(env).regs[0]!;
