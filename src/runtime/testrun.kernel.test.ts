@@ -74,8 +74,7 @@ function differential(obj: string, runs: Run[], maps: string[], opts: { skipData
     try {
       const l = bpftool(['prog', 'loadall', join(dir, `${obj}.o`), pins.path, 'pinmaps', mapPins.path]);
       expect(l.status, l.stderr).toBe(0);
-      // helpers_rt uses spin locks and a for_each callback src/verifier does not prove yet: an explicit unverified (checked) run
-      const coll = loadCollection(parseObject(new Uint8Array(readFileSync(join(dir, `${obj}.o`))), { name: obj } as never), obj === 'helpers_rt' ? { unverified: true } : {});
+      const coll = loadCollection(parseObject(new Uint8Array(readFileSync(join(dir, `${obj}.o`))), { name: obj } as never), {});
       const mismatches: string[] = [];
       for (const r of runs) {
         const k = kernelRun(join(pins.path, r.prog), r);
