@@ -24,7 +24,7 @@ const t = { programs: 0, compared: 0, agree: 0, msgAgree: 0, weAccept: 0, kAccep
 for (const f of files) {
   let spec;
   try {
-    spec = parseObject(new Uint8Array(readFileSync(f)), { name: objectNameFromPath(f), allowUnknownSections: true });
+    spec = parseObject(new Uint8Array(readFileSync(f)), { name: objectNameFromPath(f), allowUnknownSections: true, fullMapNames: true, allowUnknownPinning: true });
   } catch (e) {
     rows.push({ file: relative(root, f), prog: '', status: 'parse-error', detail: e.message });
     continue;
