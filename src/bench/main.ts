@@ -143,14 +143,10 @@ function main(argv: string[]): number {
     return [r.name, String(r.insns), fmtNs(r.checkedNs), fmtNs(r.uncheckedNs), fmtNs(r.kernelNs), ratio(r.checkedNs, r.kernelNs),
       ratio(r.uncheckedNs, r.kernelNs), `${r.retval} ${agree ? 'ok' : 'MISMATCH'}`];
   });
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [
     `tsbpf bench: node ${process.version}, kernel ${release()}, ${availableParallelism()} CPUs; ns per run (fastest of many batches)`,
     '',
-    line(head),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...body.map(line),
+    ...table(head, body),
     '',
     kernelNote ? `kernel column: ${kernelNote}` : 'kernel column: bpftool prog run ... repeat N (XDP, JIT), duration as the kernel reports it',
     'retval: ok when interpreter, kernel and an independent TypeScript computation agree',

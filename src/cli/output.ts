@@ -2,7 +2,8 @@
 // with -j, indented with -p), ended with a newline like jsonw_destroy.
 
 import { JsonWriter } from '../json/writer.js';
-import type { CliContext } from './context.js';
+import type { Args } from './args.js';
+import { CliError, type CliContext } from './context.js';
 
 export class Output {
   readonly w: JsonWriter;
@@ -33,5 +34,32 @@ export async function withOutput(ctx: CliContext, fn: (o: Output) => Promise<num
   } catch (e) {
     // JSON written before the failure is dropped: the error object replaces it.
     throw e;
+  }
+}
+
+/**
+ * `prog show` / `map show`: the objects named by `args` (exactly one `id N | pinned F | …`
+ * pair), or all of them; with -j an array unless exactly one object was named, as bpftool.
+ */
+export function showObjects<R>(
+  o: Output, args: Args, select: { parse(a: Args): R[]; list(): R[] }, json: (r: R) => void, plain: (r: R) => string,
+): void {
+  let refs: R[];
+  let subset = false;
+  if (args.count === 2) {
+    refs = select.parse(args);
+    subset = true;
+  } else if (args.count) {
+    throw new CliError(`what is '${args.peek()}'?`);
+  } else {
+    refs = select.list();
+  }
+  if (o.json) {
+    const arr = !subset || refs.length > 1;
+    if (arr) o.w.startArray();
+    for (const r of refs) json(r);
+    if (arr) o.w.endArray();
+  } else {
+    for (const r of refs) o.print(plain(r));
   }
 }

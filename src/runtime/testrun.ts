@@ -447,17 +447,16 @@ export function testRun(p: LoadedProgramImpl, opts: TestRunOptions & TestRunExtr
   const savedCpu = rt.currentCpu;
   const savedEnv = cpu.env;
   try {
+    // Tracing contexts are whatever bytes the caller passes, possibly shorter than the ctx the
+    // verifier proved accesses against (the kernel always supplies a full one): run checked.
+    let tracing = false;
     switch (type) {
       case ProgType.XDP: prepareXdp(p, opts, s); break;
       case ProgType.SOCKET_FILTER: case ProgType.SCHED_CLS: case ProgType.SCHED_ACT: case ProgType.CGROUP_SKB:
         prepareSkb(p, opts, s); break;
-      default: prepareTracing(p, opts, s);
+      default: prepareTracing(p, opts, s); tracing = true;
     }
     const repeat = Math.max(1, opts.repeat ?? 1);
-    // Tracing contexts are whatever bytes the caller passes, possibly shorter than the ctx the
-    // verifier proved accesses against (the kernel always supplies a full one): run checked.
-    const tracing = type !== ProgType.XDP && type !== ProgType.SOCKET_FILTER && type !== ProgType.SCHED_CLS &&
-      type !== ProgType.SCHED_ACT && type !== ProgType.CGROUP_SKB;
     const checked = opts.checked ?? (p.checked || tracing);
     if (opts.cpu !== undefined && ((opts.flags ?? 0) & 1)) rt.currentCpu = opts.cpu;
     syncPacket(cpu, env);

@@ -10,7 +10,7 @@ import { PinStoreError, type PinnedMapRecord } from '../../pinstore/index.js';
 import { Args, hexBytes, isMapOfMaps, isMapOfProgs, isPerCpuMap, isPrefix, isQueueStack, mapTypeFromName, parseBytes, parseU32, roundUp8, selectCommand } from '../args.js';
 import { CliError, UsageError, type CliContext, type CliObject } from '../context.js';
 import { entryErrorPlain, entryPlain, mapMemlock, recordBtf, showMapHeaderJson, showMapJson, showMapPlain, writeBtfEntry, writeEntryJson, type MapShowExtra } from '../mapfmt.js';
-import { Output, withOutput } from '../output.js';
+import { Output, showObjects, withOutput } from '../output.js';
 import { btfKeyOf } from '../loaded.js';
 import { Session, recordSpecOf, specOfRecord, type MapRef } from '../session.js';
 
@@ -41,24 +41,8 @@ function valueLen(s: Session, rec: PinnedMapRecord): number {
 // ---- show / dump ----------------------------------------------------------------------------
 
 const doShow: Handler = (s, o, args) => {
-  let refs: MapRef[];
-  let subset = false;
-  if (args.count === 2) {
-    refs = s.parseMaps(args);
-    subset = true;
-  } else if (args.count) {
-    throw new CliError(`what is '${args.peek()}'?`);
-  } else {
-    refs = s.listMaps();
-  }
-  if (o.json) {
-    const arr = !subset || refs.length > 1;
-    if (arr) o.w.startArray();
-    for (const r of refs) showMapJson(o.w, r, mapExtra(s, r));
-    if (arr) o.w.endArray();
-  } else {
-    for (const r of refs) o.print(showMapPlain(r, mapExtra(s, r)));
-  }
+  showObjects<MapRef>(o, args, { parse: (a) => s.parseMaps(a), list: () => s.listMaps() },
+    (r) => showMapJson(o.w, r, mapExtra(s, r)), (r) => showMapPlain(r, mapExtra(s, r)));
 };
 
 function dumpOne(s: Session, o: Output, ref: MapRef, showHeader: boolean, btfPlain: Output | undefined): number {

@@ -16,7 +16,7 @@ import { Args, isPrefix, parseUlong, selectCommand } from '../args.js';
 import { CliError, UsageError, type CliContext, type CliObject } from '../context.js';
 import { STRICT_WARNING, btfKeyOf, loadObject, mapRecordFor, openObject, withInstance } from '../loaded.js';
 import { pinAlias, requirePinArgs } from './map.js';
-import { Output, withOutput } from '../output.js';
+import { Output, showObjects, withOutput } from '../output.js';
 import { runPcap, summaryPlain, type PcapRunSummary } from '../pcaprun.js';
 import { showProgJson, showProgPlain, xlatedJson, xlatedListing, xlatedPlain, type ProgShowInfo } from '../progfmt.js';
 import { Session, type ProgRef } from '../session.js';
@@ -242,24 +242,8 @@ function usedMapNames(coll: Collection, lp: LoadedProgram): string[] {
 // ---- show / pin / dump ----------------------------------------------------------------------
 
 const doShow: Handler = (s, o, args) => {
-  let refs: ProgRef[];
-  let subset = false;
-  if (args.count === 2) {
-    refs = s.parseProgs(args);
-    subset = true;
-  } else if (args.count) {
-    throw new CliError(`what is '${args.peek()}'?`);
-  } else {
-    refs = s.listProgs();
-  }
-  if (o.json) {
-    const arr = !subset || refs.length > 1;
-    if (arr) o.w.startArray();
-    for (const r of refs) showProgJson(o.w, progShowInfo(s, r));
-    if (arr) o.w.endArray();
-  } else {
-    for (const r of refs) o.print(showProgPlain(progShowInfo(s, r)));
-  }
+  showObjects<ProgRef>(o, args, { parse: (a) => s.parseProgs(a), list: () => s.listProgs() },
+    (r) => showProgJson(o.w, progShowInfo(s, r)), (r) => showProgPlain(progShowInfo(s, r)));
 };
 
 const doPin: Handler = (s, o, args) => {
