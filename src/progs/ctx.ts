@@ -20,9 +20,10 @@ export const NARROW8 = [1, 2, 4, 8] as const;
 
 export function field(
   name: string, offset: number, size: number, readSizes: readonly number[],
-  writeSizes: readonly number[] = [], type: CtxValueType = 'scalar',
+  writeSizes: readonly number[] = [], type: CtxValueType = 'scalar', narrow?: 'start' | number,
 ): CtxField {
-  return Object.freeze({ name, offset, size, readSizes, writeSizes, type });
+  return Object.freeze(narrow === undefined ? { name, offset, size, readSizes, writeSizes, type }
+    : { name, offset, size, readSizes, writeSizes, type, narrow });
 }
 
 /** Size of a load/store instruction's access, or 0 when it is not a memory load/store. */
@@ -46,6 +47,10 @@ export function checkAccess(
     if (!sizes.includes(size)) break;
     // pointer fields: only a full-width load at the field's start
     if (f.type !== 'scalar' && off !== f.offset) break;
+    // narrow loads restricted to the start (or the first bytes) of the field
+    if (!write && f.narrow !== undefined && size < Math.max(...f.readSizes)) {
+      if (f.narrow === 'start' ? off !== f.offset : off + size > f.offset + f.narrow) break;
+    }
     return { ok: true, field: f, type: f.type };
   }
   return { ok: false, reason: `invalid bpf_context access off=${off} size=${size}` };

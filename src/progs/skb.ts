@@ -4,6 +4,7 @@
 // progs.test.ts).
 
 import { ProgType } from '../uapi/bpf.js';
+import { Errno } from '../uapi/errno.js';
 import { KERNEL_HELPER_ACCESS } from './helper-access.js';
 import { checkAccess, field, NARROW, NARROW8, parseRanges, ptrSlot, rewritePtrLoad } from './ctx.js';
 import type { CtxField, ProgTypeInfo } from './types.js';
@@ -26,35 +27,47 @@ export const SKB = {
   tstamp: 152, wire_len: 160, gso_segs: 164, sk: 168, gso_size: 176, tstamp_type: 180, hwtstamp: 184,
 } as const;
 
-type SkbKind = 'socket_filter' | 'tc' | 'cgroup_skb';
+type SkbKind = 'socket_filter' | 'tc' | 'cgroup_skb' | 'lwt' | 'sk_skb' | 'flow_dissector';
 
 function skbFields(kind: SkbKind): CtxField[] {
+  if (kind === 'flow_dissector') {
+    // only the packet bounds and the flow keys the program fills in
+    return [
+      field('data', 76, 4, [4], [], 'pkt'),
+      field('data_end', 80, 4, [4], [], 'pkt_end'),
+      field('flow_keys', 144, 8, [8], [], 'flow_keys'),
+    ];
+  }
   const tc = kind === 'tc';
   const cg = kind === 'cgroup_skb';
+  const lwt = kind === 'lwt';
+  const sks = kind === 'sk_skb';
   const W4 = [4];
   const f: CtxField[] = [
     field('len', 0, 4, NARROW),
     field('pkt_type', 4, 4, NARROW),
-    field('mark', 8, 4, NARROW, tc || cg ? W4 : []),
+  ];
+  if (!sks) f.push(field('mark', 8, 4, NARROW, tc || cg || lwt ? W4 : []));
+  f.push(
     field('queue_mapping', 12, 4, NARROW, tc ? W4 : []),
     field('protocol', 16, 4, NARROW),
     field('vlan_present', 20, 4, NARROW),
     field('vlan_tci', 24, 4, NARROW),
     field('vlan_proto', 28, 4, NARROW),
-    field('priority', 32, 4, NARROW, tc || cg ? W4 : []),
+    field('priority', 32, 4, NARROW, tc || cg || lwt || sks ? W4 : []),
     field('ingress_ifindex', 36, 4, NARROW),
     field('ifindex', 40, 4, NARROW),
-    field('tc_index', 44, 4, NARROW, tc ? W4 : []),
-    field('cb', 48, 20, NARROW8, NARROW8),
+    field('tc_index', 44, 4, NARROW, tc || sks ? W4 : []),
+    field('cb', 48, 20, NARROW8, sks ? [] : NARROW8),
     field('hash', 68, 4, NARROW),
-  ];
+  );
   if (tc) f.push(field('tc_classid', 72, 4, NARROW, W4));
-  if (tc || cg) {
+  if (tc || cg || lwt || sks) {
     f.push(field('data', 76, 4, [4], [], 'pkt'));
     f.push(field('data_end', 80, 4, [4], [], 'pkt_end'));
   }
   f.push(field('napi_id', 84, 4, NARROW));
-  if (cg) {
+  if (cg || sks) {
     f.push(field('family', 88, 4, NARROW));
     f.push(field('remote_ip4', 92, 4, [4]));
     f.push(field('local_ip4', 96, 4, [4]));
@@ -74,7 +87,7 @@ function skbFields(kind: SkbKind): CtxField[] {
   return f;
 }
 
-function skbInfo(type: ProgType, name: string, kind: SkbKind): ProgTypeInfo {
+function skbInfo(type: ProgType, name: string, kind: SkbKind, testRunErrno?: number): ProgTypeInfo {
   const fields = skbFields(kind);
   const helpers = parseRanges(KERNEL_HELPER_ACCESS.get(type)!.allowed);
   const slots: Record<string, number> = {
@@ -86,8 +99,10 @@ function skbInfo(type: ProgType, name: string, kind: SkbKind): ProgTypeInfo {
     ctxAccess: (off: number, size: number, write: boolean) => checkAccess(fields, '__sk_buff', off, size, write),
     rewriteCtxAccess: (insn, f) => (f.type === 'pkt' || f.type === 'pkt_end' || f.type === 'pkt_meta' ? rewritePtrLoad(insn, slots[f.name]!) : undefined),
     helperAllowed: (id: number) => helpers.has(id),
-    packetAccess: kind === 'socket_filter' ? 'none' : kind === 'cgroup_skb' ? 'read' : 'write',
-    ldAbs: true,
+    packetAccess: kind === 'socket_filter' ? 'none'
+      : kind === 'cgroup_skb' || kind === 'flow_dissector' || (kind === 'lwt' && type !== ProgType.LWT_XMIT) ? 'read' : 'write',
+    ldAbs: kind === 'socket_filter' || kind === 'tc' || kind === 'cgroup_skb',
+    ...(testRunErrno !== undefined ? { testRunErrno } : {}),
     retRange: (attachType?: number) => {
       if (kind !== 'cgroup_skb') return undefined;
       // BPF_CGROUP_INET_EGRESS (1) may also return 2 and 3 (congestion notification)
@@ -100,3 +115,11 @@ export const SOCKET_FILTER_INFO = skbInfo(ProgType.SOCKET_FILTER, 'socket_filter
 export const SCHED_CLS_INFO = skbInfo(ProgType.SCHED_CLS, 'sched_cls', 'tc');
 export const SCHED_ACT_INFO = skbInfo(ProgType.SCHED_ACT, 'sched_act', 'tc');
 export const CGROUP_SKB_INFO = skbInfo(ProgType.CGROUP_SKB, 'cgroup_skb', 'cgroup_skb');
+// The kernel test-runs lwt and flow_dissector programs; tsbpf does not yet (ENOTSUPP). sk_skb
+// has no test_run operation.
+export const LWT_IN_INFO = skbInfo(ProgType.LWT_IN, 'lwt_in', 'lwt', Errno.ENOTSUPP);
+export const LWT_OUT_INFO = skbInfo(ProgType.LWT_OUT, 'lwt_out', 'lwt', Errno.ENOTSUPP);
+export const LWT_XMIT_INFO = skbInfo(ProgType.LWT_XMIT, 'lwt_xmit', 'lwt', Errno.ENOTSUPP);
+export const LWT_SEG6LOCAL_INFO = skbInfo(ProgType.LWT_SEG6LOCAL, 'lwt_seg6local', 'lwt', Errno.ENOTSUPP);
+export const SK_SKB_INFO = skbInfo(ProgType.SK_SKB, 'sk_skb', 'sk_skb', Errno.ENOTSUPP);
+export const FLOW_DISSECTOR_INFO = skbInfo(ProgType.FLOW_DISSECTOR, 'flow_dissector', 'flow_dissector', Errno.ENOTSUPP);

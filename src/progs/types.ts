@@ -16,7 +16,8 @@ export type CtxValueType =
   | 'pkt'            // PTR_TO_PACKET (ctx->data)
   | 'pkt_meta'       // PTR_TO_PACKET_META (ctx->data_meta)
   | 'pkt_end'        // PTR_TO_PACKET_END (ctx->data_end)
-  | 'sock_common_or_null' | 'socket_or_null' | 'flow_keys' | 'btf_id';
+  | 'sock_common_or_null' | 'socket_or_null' | 'flow_keys' | 'btf_id'
+  | 'socket';         // PTR_TO_SOCKET, never NULL (bpf_sock_addr.sk, sk_msg_md.sk, ...)
 
 export interface CtxField {
   readonly name: string;
@@ -28,6 +29,12 @@ export interface CtxField {
   /** Store sizes allowed; empty = read-only. */
   readonly writeSizes: readonly number[];
   readonly type: CtxValueType;
+  /**
+   * Where loads narrower than the widest read size may start: anywhere aligned inside the
+   * field (undefined), only at its first byte ('start'), or only inside its first N bytes
+   * (a 2-byte port padded to 4: N = 2).
+   */
+  readonly narrow?: 'start' | number;
 }
 
 export type CtxAccessResult =
@@ -61,4 +68,9 @@ export interface ProgTypeInfo {
   readonly ldAbs: boolean;
   /** Allowed return values [min, max] (unsigned 32), when the kernel restricts them. */
   retRange?(attachType?: number): readonly [number, number] | undefined;
+  /**
+   * BPF_PROG_TEST_RUN: undefined = tsbpf runs it; otherwise the errno the kernel answers
+   * (ENOTSUPP 524 for types without a test_run operation).
+   */
+  readonly testRunErrno?: number;
 }

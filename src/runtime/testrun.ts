@@ -439,6 +439,8 @@ function checkOptions(o: TestRunOptions & TestRunExtra): void {
 
 export function testRun(p: LoadedProgramImpl, opts: TestRunOptions & TestRunExtra = {}): TestRunResult {
   checkOptions(opts);
+  // types without a test_run operation (cgroup socket hooks, sock_ops, sk_msg, ...): ENOTSUPP
+  if (p.info.testRunErrno !== undefined) throw new TestRunError(p.info.testRunErrno, `${p.info.name} programs cannot be test-run`);
   const rt = p.runtime;
   const cpu = rt.cpu;
   const type = p.info.type;

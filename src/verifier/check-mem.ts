@@ -252,6 +252,7 @@ function ctxAccess(env: Env, regno: number, r: RegState, insnOff: number, size: 
     case 'scalar': return unknownScalar();
     case 'sock_common_or_null': return pointer('sock_common', { maybeNull: true, id: nextId(env) });
     case 'socket_or_null': return pointer('sock', { maybeNull: true, id: nextId(env) });
+    case 'socket': return pointer('sock');
     case 'flow_keys': return pointer('flow_keys');
     default: return unknownScalar();
   }
