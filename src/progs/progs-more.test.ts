@@ -14,6 +14,7 @@ import { loadProgram } from '../runtime/collection.js';
 import { TestRunError } from '../runtime/errors.js';
 import { Runtime } from '../runtime/runtime.js';
 import { kernelVerifier } from '../runtime/verify.js';
+import { flowKeysAccess, sockPtrAccess, type SockPtrKind } from './sockptr.js';
 
 interface Case {
   type: number; attach: number; probed: number; reads: Record<string, string>; writes: string[]; stores: string[];
@@ -115,8 +116,45 @@ describe('loading and running the new types', () => {
     expect(() => load(13, 0, [I(Op.LDX_DW, 2, 1, 184, 0), I(Op.LDX_W, 0, 2, 4, 0), I(Op.MOV64_K, 0, 0, 0, 1), I(Op.EXIT, 0, 0, 0, 0)]))
       .toThrow(/invalid mem access 'sock_or_null'/);
   });
+  it('fields read through ctx->sk, as the kernel allows them', () => {
+    // cgroup/connect4: r2 = ctx->sk (never NULL); r0 = sk->family (u16 at its start); r0 = 1
+    expect(() => load(18, 10, [I(Op.LDX_DW, 2, 1, 64, 0), I(Op.LDX_H, 0, 2, 4, 0), I(Op.MOV64_K, 0, 0, 0, 1), I(Op.EXIT, 0, 0, 0, 0)])).not.toThrow();
+    expect(() => load(18, 10, [I(Op.LDX_DW, 2, 1, 64, 0), I(Op.LDX_H, 0, 2, 6, 0), I(Op.MOV64_K, 0, 0, 0, 1), I(Op.EXIT, 0, 0, 0, 0)]))
+      .toThrow('R2 invalid sock access off=6 size=2');
+    expect(() => load(18, 10, [I(Op.LDX_DW, 2, 1, 64, 0), I(Op.STX_W, 2, 1, 16, 0), I(Op.MOV64_K, 0, 0, 0, 1), I(Op.EXIT, 0, 0, 0, 0)]))
+      .toThrow('R2 cannot write into sock');
+    // sock_ops: NULL-checked sk, then its state
+    expect(() => load(13, 0, [I(Op.LDX_DW, 2, 1, 184, 0), I(Op.MOV64_K, 0, 0, 0, 1), I(Op.JEQ_K, 2, 0, 1, 0), I(Op.LDX_W, 3, 2, 72, 0), I(Op.EXIT, 0, 0, 0, 0)])).not.toThrow();
+  });
+  it('flow keys are read and written anywhere inside the struct', () => {
+    expect(() => load(22, 17, [I(Op.LDX_DW, 2, 1, 144, 0), I(Op.ST_B, 2, 0, 55, 1), I(Op.LDX_DW, 0, 2, 48, 0), I(Op.MOV64_K, 0, 0, 0, 0), I(Op.EXIT, 0, 0, 0, 0)])).not.toThrow();
+    expect(() => load(22, 17, [I(Op.LDX_DW, 2, 1, 144, 0), I(Op.LDX_DW, 0, 2, 52, 0), I(Op.MOV64_K, 0, 0, 0, 0), I(Op.EXIT, 0, 0, 0, 0)]))
+      .toThrow('invalid access to flow keys off=52 size=8');
+  });
   it('bpf_bind only from connect hooks', () => {
     const call = [I(Op.MOV64_K, 2, 0, 0, 0), I(Op.MOV64_K, 3, 0, 0, 0), I(Op.CALL, 0, 0, 0, 64), I(Op.MOV64_K, 0, 0, 0, 1), I(Op.EXIT, 0, 0, 0, 0)];
     expect(() => load(18, 8, call.map((x) => ({ ...x })))).toThrow(/cannot use helper bpf_bind#64/);
   });
+});
+
+describe('loads through socket pointers and flow keys match the kernel (kernel-ptr-more.json)', () => {
+  const kptr = JSON.parse(readFileSync(new URL('../../testdata/runtime/kernel-ptr-more.json', import.meta.url), 'utf8')) as
+    { kinds: Record<string, { probed: number; reads: string[]; writes: string[] }> };
+  for (const [kind, k] of Object.entries(kptr.kinds)) {
+    it(kind, () => {
+      const reads = new Set(k.reads);
+      const writes = new Set(k.writes);
+      const diffs: string[] = [];
+      for (const size of [1, 2, 4, 8]) {
+        for (let off = 0; off < k.probed; off++) {
+          const key = `${off}:${size}`;
+          const r = kind === 'flow_keys' ? flowKeysAccess(off, size) : sockPtrAccess(kind as SockPtrKind, off, size);
+          const w = kind === 'flow_keys' ? flowKeysAccess(off, size) : false;
+          if (r !== reads.has(key)) diffs.push(`read ${key}: ours ${r}`);
+          if (w !== writes.has(key)) diffs.push(`write ${key}: ours ${w}`);
+        }
+      }
+      expect(diffs).toEqual([]);
+    });
+  }
 });

@@ -3,6 +3,7 @@
 // value_size, helper-returned memory, and the kernel's messages for each failure.
 
 import { checkLockOverlap } from './spinlock.js';
+import { flowKeysAccess, sockPtrAccess } from '../progs/sockptr.js';
 import { type Bounds, S64_MIN, coerceToSize, coerceToSizeSx, constBounds } from './bounds.js';
 import { BPF_MAX_VAR_OFF, type Env, fail, nextId, noteStack } from './env.js';
 import { cloneReg, constScalar, notInit, pointer, type RegState, typeStr, unknownScalar } from './regstate.js';
@@ -317,6 +318,20 @@ export function memAccess(env: Env, regno: number, insnOff: number, size: number
     case 'mem':
       if (write && r.rdonly) fail(env, 'MEM_RDONLY', `cannot write into ${typeStr(r)}`);
       regionAccess(env, regno, r, off, size, r.memSize, false, 'MEM_ACCESS');
+      if (!write) result = unknownScalar();
+      break;
+    case 'sock': case 'sock_common': case 'tcp_sock':
+      // check_sock_access: read-only struct bpf_sock / bpf_tcp_sock fields (src/progs/sockptr.ts)
+      if (write) fail(env, 'SOCK_WRITE', `R${regno} cannot write into ${typeStr(r)}`);
+      if (!tnumIsConst(r.b.varOff) || r.b.varOff.value || !sockPtrAccess(r.type, off, size)) {
+        fail(env, 'SOCK_ACCESS', `R${regno} invalid ${typeStr(r)} access off=${off} size=${size}`);
+      }
+      result = unknownScalar();
+      break;
+    case 'flow_keys':
+      // check_flow_keys_access: anywhere inside struct bpf_flow_keys, loads and stores
+      if (!tnumIsConst(r.b.varOff)) fail(env, 'FLOW_KEYS_ACCESS', `variable flow_keys access var_off=${tnumStr(r.b.varOff)} disallowed`);
+      if (!flowKeysAccess(off + Number(r.b.varOff.value), size)) fail(env, 'FLOW_KEYS_ACCESS', `invalid access to flow keys off=${off + Number(r.b.varOff.value)} size=${size}`);
       if (!write) result = unknownScalar();
       break;
     default:

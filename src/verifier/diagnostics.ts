@@ -91,6 +91,19 @@ exit`, maps: [RB] },
   { code: 'NULL_DEREF', template: "R%d invalid mem access '%s_or_null'", hint: 'null check missing: test the pointer a helper returned (if (!p) return ...) before using it', case: 'map_value_null_deref' },
   { code: 'INVALID_MEM_ACCESS', template: "R%d invalid mem access '%s'", hint: 'the register does not hold a pointer the program may dereference', case: 'scalar_deref' },
   { code: 'CTX_ACCESS', template: 'invalid bpf_context access off=%d size=%d', hint: 'this context field does not exist for the program type, or is read-only, or is accessed with the wrong size', case: 'ctx_bad_offset' },
+  { code: 'SOCK_WRITE', template: 'R%d cannot write into %s', hint: 'socket pointers (ctx->sk, bpf_sk_lookup_*, bpf_tcp_sock) are read-only', progType: 18, trigger: `r2 = *(u64 *)(r1 + 64)
+r3 = 0
+*(u32 *)(r2 + 0) = r3
+r0 = 1
+exit` },
+  { code: 'SOCK_ACCESS', template: 'R%d invalid %s access off=%d size=%d', hint: 'not a field of struct bpf_sock / bpf_tcp_sock that this pointer exposes, or a narrow load where only full loads are allowed', progType: 18, trigger: `r2 = *(u64 *)(r1 + 64)
+r0 = *(u8 *)(r2 + 1)
+r0 = 1
+exit` },
+  { code: 'FLOW_KEYS_ACCESS', template: 'invalid access to flow keys off=%d size=%d', hint: 'struct bpf_flow_keys is 56 bytes', progType: 22, trigger: `r2 = *(u64 *)(r1 + 144)
+r0 = *(u64 *)(r2 + 52)
+r0 = 0
+exit` },
   { code: 'CTX_MODIFIED', template: 'dereference of modified ctx ptr R%d off=%d disallowed', hint: 'access context fields through the original ctx pointer with a constant offset', case: 'ctx_modified' },
   { code: 'CTX_VAR_OFF', template: 'variable ctx access var_off=%s disallowed', hint: 'context fields must be accessed at constant offsets', trigger: `r2 = *(u32 *)(r1 + 16)
 r2 &= 4
