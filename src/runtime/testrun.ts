@@ -70,6 +70,7 @@ function ctxRegionSize(info: ProgTypeInfo): number {
   switch (info.type) {
     case ProgType.XDP: return Math.max(info.ctxMemSize ?? info.ctxSize, 24, 8);
     case ProgType.SOCKET_FILTER: case ProgType.SCHED_CLS: case ProgType.SCHED_ACT: case ProgType.CGROUP_SKB:
+    case ProgType.LWT_IN: case ProgType.LWT_OUT: case ProgType.LWT_XMIT:
       return Math.max(info.ctxMemSize ?? info.ctxSize, 192, 8);
     default: return Math.max(info.ctxSize, 8);
   }
@@ -455,6 +456,7 @@ export function testRun(p: LoadedProgramImpl, opts: TestRunOptions & TestRunExtr
     switch (type) {
       case ProgType.XDP: prepareXdp(p, opts, s); break;
       case ProgType.SOCKET_FILTER: case ProgType.SCHED_CLS: case ProgType.SCHED_ACT: case ProgType.CGROUP_SKB:
+      case ProgType.LWT_IN: case ProgType.LWT_OUT: case ProgType.LWT_XMIT: // lwt: like cgroup_skb, from the IP header
         prepareSkb(p, opts, s); break;
       default: prepareTracing(p, opts, s); tracing = true;
     }

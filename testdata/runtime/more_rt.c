@@ -1,0 +1,97 @@
+// Programs of the socket / cgroup / lwt types for the differential tests of
+// src/progs/testrun-more.kernel.test.ts: lwt programs run (BPF_PROG_TEST_RUN) under both
+// the kernel and tsbpf; the cgroup socket hooks and sock_ops load under both and refuse to
+// test-run with ENOTSUPP.
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+/* lwt_in: ctx fields in and out, direct packet reads (data starts at the IP header) */
+SEC("lwt_in")
+int lwt_fields(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	skb->mark = skb->mark + 3;
+	skb->priority = skb->len;
+	skb->cb[0] = skb->protocol;
+	skb->cb[1] = skb->pkt_type;
+	skb->cb[2] = skb->ifindex;
+	skb->cb[3] = end - data;
+	if (data + 1 > end)
+		return BPF_DROP;
+	skb->cb[4] = *(__u8 *)data;
+	return BPF_OK;
+}
+
+/* lwt_out: reads the IPv4 protocol with bpf_skb_load_bytes */
+SEC("lwt_out")
+int lwt_proto(struct __sk_buff *skb)
+{
+	struct iphdr ip;
+	if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)) < 0)
+		return 100;
+	skb->cb[0] = ip.protocol;
+	return ip.protocol == IPPROTO_UDP ? BPF_OK : BPF_DROP;
+}
+
+/* lwt_xmit: writes the packet (the TOS byte) */
+SEC("lwt_xmit")
+int lwt_tos(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct iphdr *ip = data;
+	if ((void *)(ip + 1) > end)
+		return BPF_OK;
+	ip->tos = 0x10;
+	return skb->len;
+}
+
+/* the cgroup socket hooks cilium-style programs use: fields and ctx->sk */
+SEC("cgroup/sock_create")
+int sock_create(struct bpf_sock *sk)
+{
+	if (sk->family != 2 || sk->type != 1)
+		return 1;
+	sk->mark = 42;
+	sk->priority = sk->protocol;
+	return 1;
+}
+
+SEC("cgroup/post_bind4")
+int post_bind4(struct bpf_sock *sk)
+{
+	return sk->src_port == 1 ? 0 : 1;
+}
+
+SEC("cgroup/connect4")
+int connect4(struct bpf_sock_addr *ctx)
+{
+	struct bpf_sock *sk = ctx->sk;
+	if (ctx->user_port == bpf_htons(81) && sk->protocol == IPPROTO_TCP) {
+		ctx->user_ip4 = bpf_htonl(0x7f000001);
+		ctx->user_port = bpf_htons(80);
+	}
+	return 1;
+}
+
+SEC("cgroup/recvmsg6")
+int recvmsg6(struct bpf_sock_addr *ctx)
+{
+	if (ctx->user_ip6[3] == bpf_htonl(1))
+		ctx->user_port = 0;
+	return 1;
+}
+
+SEC("sockops")
+int sock_ops_timeout(struct bpf_sock_ops *ops)
+{
+	struct bpf_sock *sk = ops->sk;
+	if (ops->op == BPF_SOCK_OPS_TIMEOUT_INIT && sk && sk->state == 1)
+		ops->reply = 10;
+	return 1;
+}
+
+char LICENSE[] SEC("license") = "GPL";
