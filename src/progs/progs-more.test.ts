@@ -70,7 +70,7 @@ describe(`more program types match the kernel (kernel-ctx-more.json, ${kctx.kern
       });
       it('test run: refused with ENOTSUPP exactly where the kernel has no test_run', () => {
         // types the kernel runs but tsbpf does not yet are refused with ENOTSUPP too: listed here
-        const notYet = ['flow_dissector', 'sk_lookup'].includes(name);
+        const notYet = ['sk_lookup'].includes(name);
         expect(info.testRunErrno === 524).toBe(c.testRun === 524 || notYet);
         if (notYet) expect(c.testRun).not.toBe(524);
       });

@@ -115,11 +115,11 @@ export const SOCKET_FILTER_INFO = skbInfo(ProgType.SOCKET_FILTER, 'socket_filter
 export const SCHED_CLS_INFO = skbInfo(ProgType.SCHED_CLS, 'sched_cls', 'tc');
 export const SCHED_ACT_INFO = skbInfo(ProgType.SCHED_ACT, 'sched_act', 'tc');
 export const CGROUP_SKB_INFO = skbInfo(ProgType.CGROUP_SKB, 'cgroup_skb', 'cgroup_skb');
-// lwt_in / out / xmit run like cgroup_skb (from the network header); seg6local and sk_skb have
-// no test_run operation; the kernel test-runs flow_dissector programs, tsbpf does not yet.
+// lwt_in / out / xmit run like cgroup_skb (from the network header), flow_dissector on the
+// frame with data_out = the flow keys; seg6local and sk_skb have no test_run operation.
 export const LWT_IN_INFO = skbInfo(ProgType.LWT_IN, 'lwt_in', 'lwt');
 export const LWT_OUT_INFO = skbInfo(ProgType.LWT_OUT, 'lwt_out', 'lwt');
 export const LWT_XMIT_INFO = skbInfo(ProgType.LWT_XMIT, 'lwt_xmit', 'lwt');
 export const LWT_SEG6LOCAL_INFO = skbInfo(ProgType.LWT_SEG6LOCAL, 'lwt_seg6local', 'lwt', Errno.ENOTSUPP);
 export const SK_SKB_INFO = skbInfo(ProgType.SK_SKB, 'sk_skb', 'sk_skb', Errno.ENOTSUPP);
-export const FLOW_DISSECTOR_INFO = skbInfo(ProgType.FLOW_DISSECTOR, 'flow_dissector', 'flow_dissector', Errno.ENOTSUPP);
+export const FLOW_DISSECTOR_INFO = skbInfo(ProgType.FLOW_DISSECTOR, 'flow_dissector', 'flow_dissector');

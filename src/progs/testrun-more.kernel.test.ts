@@ -1,7 +1,8 @@
 // Differential tests of the program types added in src/progs/{sock,cgroup,skb}.ts against the
 // running kernel, with testdata/runtime/more_rt.o: every program loads under both (the
-// kernel's verifier through bpftool, tsbpf's through loadCollection); lwt programs test-run
-// under both with the same data_in / ctx_in (retval, data_out, ctx_out compared); the cgroup
+// kernel's verifier through bpftool, tsbpf's through loadCollection); lwt and flow_dissector
+// programs test-run under both with the same data_in / ctx_in / repeat (retval, data_out,
+// ctx_out compared; a flow dissector's data_out is its struct bpf_flow_keys); the cgroup
 // socket hooks and sock_ops refuse to test-run under both (ENOTSUPP, 524). Skips cleanly
 // without a kernel.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,12 +37,13 @@ function skbCtx(fields: Record<number, number>): Uint8Array {
 interface Out { retval?: number; data?: string; ctx?: string; error?: string }
 const hex = (b?: Uint8Array): string | undefined => (b ? Buffer.from(b).toString('hex') : undefined);
 
-function kernelRun(pin: string, data: Uint8Array, ctx?: Uint8Array): Out {
+function kernelRun(pin: string, data: Uint8Array, ctx?: Uint8Array, repeat = 1): Out {
   const din = join(tmp, 'din'), dout = join(tmp, 'dout'), cin = join(tmp, 'cin'), cout = join(tmp, 'cout');
   for (const f of [dout, cout]) if (existsSync(f)) rmSync(f);
   writeFileSync(din, data);
   const args = ['prog', 'run', 'pinned', pin, 'data_in', din, 'data_out', dout];
   if (ctx) { writeFileSync(cin, ctx); args.push('ctx_in', cin, 'ctx_out', cout); }
+  args.push('repeat', String(repeat));
   const p = bpftool(args);
   if (p.status !== 0) return { error: (p.stderr || p.stdout).trim() };
   return {
@@ -52,6 +54,7 @@ function kernelRun(pin: string, data: Uint8Array, ctx?: Uint8Array): Out {
 
 describeKernel('more program types against the kernel (more_rt.o)', () => {
   const LWT = ['lwt_fields', 'lwt_proto', 'lwt_tos'];
+  const FLOW = ['flow_ipv4', 'flow_bytes'];
   const REFUSED = ['sock_create', 'post_bind4', 'connect4', 'recvmsg6', 'sock_ops_timeout'];
   it('every program loads under both; lwt runs agree; socket hooks refuse to test-run under both', () => {
     const pins = pinDir('h3-more');
@@ -59,17 +62,21 @@ describeKernel('more program types against the kernel (more_rt.o)', () => {
       const l = bpftool(['prog', 'loadall', obj, pins.path]);
       expect(l.status, l.stderr).toBe(0);
       const coll = loadCollection(parseObject(new Uint8Array(readFileSync(obj)), { name: 'more_rt' }), {});
-      expect(Object.keys(coll.programs).sort()).toEqual([...LWT, ...REFUSED].sort());
+      expect(Object.keys(coll.programs).sort()).toEqual([...LWT, ...FLOW, ...REFUSED].sort());
       const diffs: string[] = [];
       let runs = 0;
-      for (const prog of LWT) {
-        for (const [data, ctx] of [[udpFrame], [tcpFrame], [v6Frame], [short], [udpFrame, skbCtx({ 8: 5, 48: 9 })],
-          [tcpFrame, skbCtx({ 32: 4, 64: 1 })], [udpFrame, skbCtx({ 16: 1 })]] as Array<[Uint8Array, Uint8Array?]>) {
+      const lwtRuns = [[udpFrame], [tcpFrame], [v6Frame], [short], [udpFrame, skbCtx({ 8: 5, 48: 9 })],
+        [tcpFrame, skbCtx({ 32: 4, 64: 1 })], [udpFrame, skbCtx({ 16: 1 })]] as Array<[Uint8Array, Uint8Array?, number?]>;
+      const flags = (v: number, at = 48): Uint8Array => { const b = new Uint8Array(56); new DataView(b.buffer).setUint32(at, v, true); return b; };
+      const flowRuns = [[udpFrame], [tcpFrame], [v6Frame], [short], [udpFrame, flags(3)], [tcpFrame, flags(1), 3],
+        [udpFrame, flags(1, 0)], [udpFrame, new Uint8Array(60).fill(1)], [new Uint8Array(4097)]] as Array<[Uint8Array, Uint8Array?, number?]>;
+      for (const [prog, list] of [...LWT.map((p) => [p, lwtRuns] as const), ...FLOW.map((p) => [p, flowRuns] as const)]) {
+        for (const [data, ctx, repeat] of list) {
           runs++;
-          const k = kernelRun(join(pins.path, prog), data, ctx);
+          const k = kernelRun(join(pins.path, prog), data, ctx, repeat);
           let o: Out;
           try {
-            const r = coll.programs[prog]!.run({ data, ...(ctx ? { ctx } : {}) });
+            const r = coll.programs[prog]!.run({ data, ...(ctx ? { ctx } : {}), repeat: repeat ?? 1 });
             o = { retval: r.retval, data: hex(r.data), ...(ctx ? { ctx: hex(r.ctx) } : {}) };
           } catch (e) {
             o = { error: (e as Error).message };
@@ -88,7 +95,7 @@ describeKernel('more program types against the kernel (more_rt.o)', () => {
       }
       coll.close();
       expect(diffs).toEqual([]);
-      expect(runs).toBe(21);
+      expect(runs).toBe(39);
     } finally {
       pins.remove();
     }

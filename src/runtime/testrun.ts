@@ -72,6 +72,7 @@ function ctxRegionSize(info: ProgTypeInfo): number {
     case ProgType.SOCKET_FILTER: case ProgType.SCHED_CLS: case ProgType.SCHED_ACT: case ProgType.CGROUP_SKB:
     case ProgType.LWT_IN: case ProgType.LWT_OUT: case ProgType.LWT_XMIT:
       return Math.max(info.ctxMemSize ?? info.ctxSize, 192, 8);
+    case ProgType.FLOW_DISSECTOR: return FLOW_KEYS_AT + FLOW_KEYS_SIZE;
     default: return Math.max(info.ctxSize, 8);
   }
 }
@@ -396,6 +397,68 @@ function finishSkb(p: LoadedProgramImpl, s: Slot): { data: Uint8Array; ctx: Uint
   return { data: out, ctx: c };
 }
 
+// ---- flow dissector (bpf_prog_test_run_flow_dissector) --------------------------------
+
+/** struct bpf_flow_keys follows the __sk_buff and its pointer slots in the ctx region. */
+const FLOW_KEYS_SIZE = 56;
+const FLOW_KEYS_AT = 216;
+const FK_FLAGS = 48;
+
+function prepareFlowDissector(p: LoadedProgramImpl, o: TestRunOptions, s: Slot): void {
+  const mem = p.runtime.mem;
+  const data = o.data ?? NO_BYTES;
+  if (o.flags || o.cpu) throw new TestRunError(Errno.EINVAL, 'flags and cpu must be 0 for flow_dissector programs');
+  if (data.length < ETH_HLEN) throw new TestRunError(Errno.EINVAL, `data_in is ${data.length} bytes, less than an Ethernet header`);
+  if (data.length > PAGE_SIZE) throw new TestRunError(Errno.EINVAL, `data_in is ${data.length} bytes, more than ${PAGE_SIZE}`);
+  // ctx_in is a struct bpf_flow_keys in which only `flags` may be set
+  const keysIn = ctxCopy(o.ctx, FLOW_KEYS_SIZE);
+  if (keysIn) {
+    for (let i = 0; i < FLOW_KEYS_SIZE; i++) {
+      if (keysIn[i] !== 0 && (i < FK_FLAGS || i >= FK_FLAGS + 4)) throw new TestRunError(Errno.EINVAL, `ctx_in: bpf_flow_keys byte ${i} may not be set (only flags)`);
+    }
+  }
+  const buf = packetPage(p, s, 'flow_dissector');
+  mem.u8.set(data, buf);
+  const pkt: PacketState = { kind: 'skb', buf, cap: PAGE_SIZE, meta: 0, data: 0, end: data.length, mac: 0, net: ETH_HLEN, frags: NO_BYTES, writable: false, limit: PAGE_SIZE };
+  s.pkt = pkt;
+  setupCtx(p, s);
+  const c = s.ctx;
+  mem.protect(c + FLOW_KEYS_AT, FLOW_KEYS_SIZE, { read: true, write: true });
+  mem.dv.setUint32(c + SKB.flow_keys, c + FLOW_KEYS_AT, true);
+  mem.dv.setInt32(c + SKB.flow_keys + 4, ADDR_HI, true);
+  s.ctxIn = keysIn;
+  s.fullFrame = true;
+  s.env.pkt = pkt;
+  resetFlowKeys(p, s);
+}
+
+/** bpf_flow_dissect: keys zeroed, n_proto from the Ethernet header, nhoff = thoff = ETH_HLEN, flags. */
+function resetFlowKeys(p: LoadedProgramImpl, s: Slot): void {
+  const mem = p.runtime.mem;
+  const k = s.ctx + FLOW_KEYS_AT;
+  const pk = s.env.pkt!;
+  mem.u8.fill(0, k, k + FLOW_KEYS_SIZE);
+  mem.dv.setUint16(k, ETH_HLEN, true);
+  mem.dv.setUint16(k + 2, ETH_HLEN, true);
+  mem.u8[k + 10] = mem.u8[pk.buf + 12]!;
+  mem.u8[k + 11] = mem.u8[pk.buf + 13]!;
+  if (s.ctxIn) mem.u8.set(s.ctxIn.subarray(FK_FLAGS, FK_FLAGS + 4), k + FK_FLAGS);
+}
+
+/** After the run: nhoff clamped to [ETH_HLEN, len], thoff to [nhoff, len]; data_out = the keys. */
+function finishFlowDissector(p: LoadedProgramImpl, s: Slot): { data: Uint8Array; ctx?: Uint8Array } {
+  const mem = p.runtime.mem;
+  const k = s.ctx + FLOW_KEYS_AT;
+  const len = s.env.pkt!.end - s.env.pkt!.data;
+  const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v, lo), hi);
+  const nhoff = clamp(mem.dv.getUint16(k, true), ETH_HLEN, len);
+  mem.dv.setUint16(k, nhoff, true);
+  mem.dv.setUint16(k + 2, clamp(mem.dv.getUint16(k + 2, true), nhoff, len), true);
+  const out: { data: Uint8Array; ctx?: Uint8Array } = { data: mem.u8.slice(k, k + FLOW_KEYS_SIZE) };
+  if (s.ctxIn) out.ctx = s.ctxIn.slice();
+  return out;
+}
+
 // ---- tracing ---------------------------------------------------------------------------
 
 function prepareTracing(p: LoadedProgramImpl, o: TestRunOptions, s: Slot): void {
@@ -458,6 +521,7 @@ export function testRun(p: LoadedProgramImpl, opts: TestRunOptions & TestRunExtr
       case ProgType.SOCKET_FILTER: case ProgType.SCHED_CLS: case ProgType.SCHED_ACT: case ProgType.CGROUP_SKB:
       case ProgType.LWT_IN: case ProgType.LWT_OUT: case ProgType.LWT_XMIT: // lwt: like cgroup_skb, from the IP header
         prepareSkb(p, opts, s); break;
+      case ProgType.FLOW_DISSECTOR: prepareFlowDissector(p, opts, s); break;
       default: prepareTracing(p, opts, s); tracing = true;
     }
     const repeat = Math.max(1, opts.repeat ?? 1);
@@ -469,6 +533,7 @@ export function testRun(p: LoadedProgramImpl, opts: TestRunOptions & TestRunExtr
     const program = p.program;
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < repeat; i++) {
+      if (i > 0 && type === ProgType.FLOW_DISSECTOR) resetFlowKeys(p, s);
       env.prog = p;
       env.redirect = undefined;
       cpu.env = env;
@@ -484,7 +549,8 @@ export function testRun(p: LoadedProgramImpl, opts: TestRunOptions & TestRunExtr
       }
     }
     const durationNs = Math.floor(Number(process.hrtime.bigint() - t0) / repeat);
-    const out = type === ProgType.XDP ? finishXdp(p, s) : env.pkt ? finishSkb(p, s) : undefined;
+    const out = type === ProgType.XDP ? finishXdp(p, s) : type === ProgType.FLOW_DISSECTOR ? finishFlowDissector(p, s)
+      : env.pkt ? finishSkb(p, s) : undefined;
     const data = out ? out.data : new Uint8Array(0);
     if (opts.dataSizeOut && data.length > opts.dataSizeOut) {
       throw new TestRunError(Errno.ENOSPC, `data_out needs ${data.length} bytes, data_size_out is ${opts.dataSizeOut}`);

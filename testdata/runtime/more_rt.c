@@ -95,3 +95,47 @@ int sock_ops_timeout(struct bpf_sock_ops *ops)
 }
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* flow_dissector: IPv4 parsing from keys->nhoff with direct packet reads */
+SEC("flow_dissector")
+int flow_ipv4(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct bpf_flow_keys *keys = skb->flow_keys;
+	__u16 nhoff = keys->nhoff, thoff;
+	struct iphdr *ip;
+	__u16 *ports;
+	if (keys->n_proto != bpf_htons(ETH_P_IP) || nhoff > 64)
+		return BPF_DROP;
+	ip = data + nhoff;
+	if ((void *)(ip + 1) > end)
+		return BPF_DROP;
+	keys->addr_proto = ETH_P_IP;
+	keys->ipv4_src = ip->saddr;
+	keys->ipv4_dst = ip->daddr;
+	keys->ip_proto = ip->protocol;
+	thoff = nhoff + ip->ihl * 4;
+	keys->thoff = thoff;
+	ports = data + thoff;
+	if ((void *)(ports + 2) > end)
+		return BPF_OK;
+	keys->sport = ports[0];
+	keys->dport = ports[1];
+	keys->flow_label = keys->flags;
+	return BPF_OK;
+}
+
+/* flow_dissector: bpf_skb_load_bytes, and offsets out of range (clamped by the kernel) */
+SEC("flow_dissector")
+int flow_bytes(struct __sk_buff *skb)
+{
+	struct bpf_flow_keys *keys = skb->flow_keys;
+	__u8 b[4];
+	long r = bpf_skb_load_bytes(skb, 12, b, sizeof(b));
+	keys->is_frag = r == 0;
+	keys->ipv6_dst[3] = (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
+	keys->ipv6_src[0] = bpf_skb_load_bytes(skb, 4000, b, sizeof(b));
+	keys->nhoff = 5;
+	keys->thoff = 60000;
+	return 7;
+}

@@ -2,7 +2,7 @@
 // replacement, VLAN push / pop, head / tail / room changes, hash. The skb is linear: its
 // bytes are one buffer region that is replaced by a larger one when it must grow.
 
-import { BpfFunc } from '../../uapi/bpf.js';
+import { BpfFunc, ProgType } from '../../uapi/bpf.js';
 import { Errno } from '../../uapi/errno.js';
 import type { Cpu } from '../../vm/cpu.js';
 import { SKB } from '../../progs/skb.js';
@@ -147,9 +147,14 @@ function flowHash(cpu: Cpu, p: PacketState, seed: number): number {
 
 export const skbHelpers: HelperImpls = {
   [BpfFunc.skb_load_bytes]: (cpu) => {
-    const [, p] = skbPkt(cpu, BpfFunc.skb_load_bytes);
+    const [env, p] = skbPkt(cpu, BpfFunc.skb_load_bytes);
     const len = cpu.u32(4);
     const to = memOut(cpu, BpfFunc.skb_load_bytes, 3, len);
+    if (env.prog.info.type === ProgType.FLOW_DISSECTOR) {
+      // bpf_flow_dissector_load_bytes reads through ctx->skb, which a test run does not have
+      cpu.mem.u8.fill(0, to, to + len); cpu.mem.markWritten(to, len);
+      return cpu.ret(-Errno.EFAULT);
+    }
     const off = s32(cpu, 2);
     cpu.ret(loadBytes(cpu, p.buf + p.data, off, len, p.buf + p.end, to));
   },
