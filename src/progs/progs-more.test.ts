@@ -69,10 +69,7 @@ describe(`more program types match the kernel (kernel-ctx-more.json, ${kctx.kern
         expect(ours).toEqual(c.helpers);
       });
       it('test run: refused with ENOTSUPP exactly where the kernel has no test_run', () => {
-        // types the kernel runs but tsbpf does not yet are refused with ENOTSUPP too: listed here
-        const notYet = ['sk_lookup'].includes(name);
-        expect(info.testRunErrno === 524).toBe(c.testRun === 524 || notYet);
-        if (notYet) expect(c.testRun).not.toBe(524);
+        expect(info.testRunErrno === 524).toBe(c.testRun === 524);
       });
       it('packet access and LD_ABS', () => {
         expect(info.packetAccess).toBe(c.packet);

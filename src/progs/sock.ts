@@ -4,7 +4,7 @@
 // type may load and store, with which sizes, which helpers it may call and which return
 // values it may give, as the running kernel (6.18) answers: checked against
 // testdata/runtime/kernel-ctx-more.json, probed by testdata/runtime/probe/ctx-more.py.
-// None of these types has a BPF_PROG_TEST_RUN operation except sk_lookup.
+// None of these types has a BPF_PROG_TEST_RUN operation except sk_lookup (ctx_in only).
 
 import { AttachType as A, ProgType } from '../uapi/bpf.js';
 import { field, NARROW, NARROW8 } from './ctx.js';
@@ -161,8 +161,8 @@ export const SK_LOOKUP_INFO = simpleInfo({
   defaultAttach: A.SK_LOOKUP,
   fields: () => SK_LOOKUP_FIELDS,
   retRange: () => [0, 1],
-  // the kernel runs sk_lookup programs (bpf_prog_test_run_sk_lookup); tsbpf does not yet
-  testRunErrno: 524,
+  // test-run as bpf_prog_test_run_sk_lookup (src/runtime/testrun.ts)
+  testRunErrno: null,
 });
 
 // ---- sk_reuseport: struct sk_reuseport_md (56 bytes) ---------------------------------

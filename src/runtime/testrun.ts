@@ -459,6 +459,50 @@ function finishFlowDissector(p: LoadedProgramImpl, s: Slot): { data: Uint8Array;
   return out;
 }
 
+// ---- sk_lookup (bpf_prog_test_run_sk_lookup) ------------------------------------------
+
+const SKL = { family: 8, protocol: 12, remote_ip4: 16, remote_ip6: 20, remote_port: 36, local_ip4: 40, local_ip6: 44, local_port: 60, ingress_ifindex: 64 } as const;
+const SKL_SIZE = 72;
+
+function prepareSkLookup(p: LoadedProgramImpl, o: TestRunOptions, s: Slot): void {
+  const mem = p.runtime.mem;
+  if (o.flags || o.cpu) throw new TestRunError(Errno.EINVAL, 'flags and cpu must be 0 for sk_lookup programs');
+  if ((o.data && o.data.length) || o.dataSizeOut) throw new TestRunError(Errno.EINVAL, 'sk_lookup test runs take no data_in / data_out');
+  const u = ctxCopy(o.ctx, SKL_SIZE);
+  if (!u) throw new TestRunError(Errno.EINVAL, 'sk_lookup test runs need ctx_in (struct bpf_sk_lookup)');
+  const dv = new DataView(u.buffer);
+  if (dv.getBigUint64(0, true) !== 0n) throw new TestRunError(Errno.EINVAL, 'ctx_in: sk must be 0');
+  for (let i = SKL.ingress_ifindex; i < SKL_SIZE; i++) if (u[i] !== 0) throw new TestRunError(Errno.EINVAL, `ctx_in: byte ${i} (past local_port) must be 0`);
+  const localPort = dv.getUint32(SKL.local_port, true);
+  if (localPort > 0xffff) throw new TestRunError(Errno.ERANGE, `ctx_in: local_port ${localPort} > 65535`);
+  const family = dv.getUint16(SKL.family, true);
+  if (family !== 2 && family !== 10) throw new TestRunError(Errno.EAFNOSUPPORT, `ctx_in: family ${family} is neither AF_INET nor AF_INET6`);
+  setupCtx(p, s);
+  // the program sees struct bpf_sk_lookup_kern through the ctx rewrite: 16-bit family,
+  // protocol, ports; the addresses of the family only; no socket selected yet
+  const c = s.ctx;
+  const m = mem.dv;
+  m.setUint16(c + SKL.family, family, true);
+  m.setUint16(c + SKL.protocol, dv.getUint16(SKL.protocol, true), true);
+  m.setUint16(c + SKL.remote_port, dv.getUint16(SKL.remote_port, true), true);
+  m.setUint32(c + SKL.local_port, localPort, true);
+  if (family === 2) {
+    mem.u8.set(u.subarray(SKL.remote_ip4, SKL.remote_ip4 + 4), c + SKL.remote_ip4);
+    mem.u8.set(u.subarray(SKL.local_ip4, SKL.local_ip4 + 4), c + SKL.local_ip4);
+  } else {
+    mem.u8.set(u.subarray(SKL.remote_ip6, SKL.remote_ip6 + 16), c + SKL.remote_ip6);
+    mem.u8.set(u.subarray(SKL.local_ip6, SKL.local_ip6 + 16), c + SKL.local_ip6);
+  }
+  s.ctxIn = u;
+}
+
+/** ctx_out: ctx_in with the selected socket's cookie (tsbpf has no sockets: 0). */
+function finishSkLookup(s: Slot): { data: Uint8Array; ctx: Uint8Array } {
+  const c = s.ctxIn!.slice();
+  c.fill(0, 0, 8);
+  return { data: NO_BYTES, ctx: c };
+}
+
 // ---- tracing ---------------------------------------------------------------------------
 
 function prepareTracing(p: LoadedProgramImpl, o: TestRunOptions, s: Slot): void {
@@ -522,6 +566,7 @@ export function testRun(p: LoadedProgramImpl, opts: TestRunOptions & TestRunExtr
       case ProgType.LWT_IN: case ProgType.LWT_OUT: case ProgType.LWT_XMIT: // lwt: like cgroup_skb, from the IP header
         prepareSkb(p, opts, s); break;
       case ProgType.FLOW_DISSECTOR: prepareFlowDissector(p, opts, s); break;
+      case ProgType.SK_LOOKUP: prepareSkLookup(p, opts, s); break;
       default: prepareTracing(p, opts, s); tracing = true;
     }
     const repeat = Math.max(1, opts.repeat ?? 1);
@@ -550,7 +595,7 @@ export function testRun(p: LoadedProgramImpl, opts: TestRunOptions & TestRunExtr
     }
     const durationNs = Math.floor(Number(process.hrtime.bigint() - t0) / repeat);
     const out = type === ProgType.XDP ? finishXdp(p, s) : type === ProgType.FLOW_DISSECTOR ? finishFlowDissector(p, s)
-      : env.pkt ? finishSkb(p, s) : undefined;
+      : type === ProgType.SK_LOOKUP ? finishSkLookup(s) : env.pkt ? finishSkb(p, s) : undefined;
     const data = out ? out.data : new Uint8Array(0);
     if (opts.dataSizeOut && data.length > opts.dataSizeOut) {
       throw new TestRunError(Errno.ENOSPC, `data_out needs ${data.length} bytes, data_size_out is ${opts.dataSizeOut}`);

@@ -139,3 +139,27 @@ int flow_bytes(struct __sk_buff *skb)
 	keys->thoff = 60000;
 	return 7;
 }
+
+/* sk_lookup: the fields a test run fills from ctx_in, recorded in .bss */
+__u32 seen[16];
+
+SEC("sk_lookup")
+int lookup_fields(struct bpf_sk_lookup *ctx)
+{
+	seen[0] = ctx->family;
+	seen[1] = ctx->protocol;
+	seen[2] = ctx->remote_ip4;
+	seen[3] = ctx->remote_ip6[3];
+	seen[4] = ctx->remote_port;
+	seen[5] = ctx->local_ip4;
+	seen[6] = ctx->local_ip6[0];
+	seen[7] = ctx->local_port;
+	seen[8] = ctx->ingress_ifindex;
+	seen[9] = *(__u8 *)&ctx->local_ip4;
+	seen[10] = *((__u16 *)&ctx->remote_port + 1);
+	seen[11] = ctx->sk != 0;
+	seen[12]++;
+	if (ctx->local_port == 80)
+		return SK_DROP;
+	return SK_PASS;
+}
