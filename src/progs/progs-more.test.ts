@@ -23,7 +23,7 @@ interface Case {
   testRun: number | null;
 }
 const kctx = JSON.parse(readFileSync(new URL('../../testdata/runtime/kernel-ctx-more.json', import.meta.url), 'utf8')) as
-  { kernel: string; cases: Record<string, Case> };
+  { kernel: string; cases: Record<string, Case>; ldAbs: Record<string, boolean> };
 const MAX_HELPER = 212;
 
 /** How the kernel's verifier log spells what a ctx load of this kind yields. */
@@ -132,6 +132,13 @@ describe('loading and running the new types', () => {
     const call = [I(Op.MOV64_K, 2, 0, 0, 0), I(Op.MOV64_K, 3, 0, 0, 0), I(Op.CALL, 0, 0, 0, 64), I(Op.MOV64_K, 0, 0, 0, 1), I(Op.EXIT, 0, 0, 0, 0)];
     expect(() => load(18, 8, call.map((x) => ({ ...x })))).toThrow(/cannot use helper bpf_bind#64/);
   });
+});
+
+it('LD_ABS / LD_IND: exactly the types the kernel allows them in', () => {
+  for (const [t, ok] of Object.entries(kctx.ldAbs)) {
+    const info = progTypeInfo(Number(t));
+    if (info) expect(info.ldAbs, info.name).toBe(ok);
+  }
 });
 
 describe('loads through socket pointers and flow keys match the kernel (kernel-ptr-more.json)', () => {

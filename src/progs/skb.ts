@@ -101,7 +101,7 @@ function skbInfo(type: ProgType, name: string, kind: SkbKind, testRunErrno?: num
     helperAllowed: (id: number) => helpers.has(id),
     packetAccess: kind === 'socket_filter' ? 'none'
       : kind === 'cgroup_skb' || kind === 'flow_dissector' || (kind === 'lwt' && type !== ProgType.LWT_XMIT) ? 'read' : 'write',
-    ldAbs: kind === 'socket_filter' || kind === 'tc' || kind === 'cgroup_skb',
+    ldAbs: kind === 'socket_filter' || kind === 'tc', // may_access_skb: not cgroup_skb
     ...(testRunErrno !== undefined ? { testRunErrno } : {}),
     retRange: (attachType?: number) => {
       if (kind !== 'cgroup_skb') return undefined;
