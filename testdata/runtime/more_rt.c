@@ -1,13 +1,18 @@
 // Programs of the socket / cgroup / lwt types for the differential tests of
-// src/progs/testrun-more.kernel.test.ts: lwt programs run (BPF_PROG_TEST_RUN) under both
-// the kernel and tsbpf; the cgroup socket hooks and sock_ops load under both and refuse to
-// test-run with ENOTSUPP.
+// src/progs/testrun-more.kernel.test.ts: lwt, flow_dissector and sk_lookup programs run
+// (BPF_PROG_TEST_RUN) under both the kernel and tsbpf; the other types load under both (both
+// verifiers accept them) and refuse to test-run with ENOTSUPP.
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <linux/tcp.h>
+
+#ifndef SOL_SOCKET
+#define SOL_SOCKET 1
+#endif
 
 /* lwt_in: ctx fields in and out, direct packet reads (data starts at the IP header) */
 SEC("lwt_in")
@@ -94,7 +99,6 @@ int sock_ops_timeout(struct bpf_sock_ops *ops)
 	return 1;
 }
 
-char LICENSE[] SEC("license") = "GPL";
 
 /* flow_dissector: IPv4 parsing from keys->nhoff with direct packet reads */
 SEC("flow_dissector")
@@ -163,3 +167,132 @@ int lookup_fields(struct bpf_sk_lookup *ctx)
 		return SK_DROP;
 	return SK_PASS;
 }
+
+/* load-only programs of the types without a test run: the verifiers of both must accept them */
+SEC("sk_msg")
+int msg_verdict(struct sk_msg_md *msg)
+{
+	void *data = msg->data, *end = msg->data_end;
+	struct bpf_sock *sk = msg->sk;
+	if (data + 1 > end)
+		return SK_PASS;
+	if (*(__u8 *)data == 'x' && msg->family == 2 && sk->state == 1 && msg->local_port == 80)
+		return SK_DROP;
+	return SK_PASS;
+}
+
+SEC("sk_skb/stream_parser")
+int skb_parser(struct __sk_buff *skb)
+{
+	return skb->len;
+}
+
+SEC("sk_skb/stream_verdict")
+int skb_verdict(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	if (data + 2 > end)
+		return SK_PASS;
+	skb->priority = *(__u16 *)data + skb->remote_port;
+	skb->tc_index = skb->local_ip4 >> 24;
+	return SK_PASS;
+}
+
+SEC("sockops")
+int sock_ops_tcp(struct bpf_sock_ops *ops)
+{
+	struct bpf_sock *sk = ops->sk;
+	struct bpf_tcp_sock *tp;
+	if (!sk)
+		return 1;
+	tp = bpf_tcp_sock(sk);
+	if (!tp)
+		return 1;
+	if (tp->snd_cwnd < 10 && ops->family == 2)
+		bpf_sock_ops_cb_flags_set(ops, BPF_SOCK_OPS_RTT_CB_FLAG);
+	ops->sk_txhash = tp->bytes_acked;
+	return 1;
+}
+
+SEC("cgroup/getsockopt")
+int getsockopt_prog(struct bpf_sockopt *ctx)
+{
+	__u8 *optval = ctx->optval, *end = ctx->optval_end;
+	if (ctx->level != SOL_SOCKET || optval + 1 > end)
+		return 1;
+	optval[0] = 1;
+	ctx->optlen = 1;
+	asm volatile("" ::: "memory"); /* two 4-byte stores, not one 8-byte store */
+	ctx->retval = 0;
+	return 1;
+}
+
+SEC("cgroup/setsockopt")
+int setsockopt_prog(struct bpf_sockopt *ctx)
+{
+	if (ctx->level == SOL_SOCKET && ctx->optname == 99) {
+		ctx->optlen = -1;
+		return 1;
+	}
+	if (ctx->sk->family == 10)
+		ctx->optname = 100;
+	return 1;
+}
+
+SEC("cgroup/sysctl")
+int sysctl_prog(struct bpf_sysctl *ctx)
+{
+	char name[32];
+	if (!ctx->write)
+		return 1;
+	if (bpf_sysctl_get_name(ctx, name, sizeof(name), 0) < 0)
+		return 0;
+	return name[0] == 'n' ? 0 : 1;
+}
+
+SEC("cgroup/dev")
+int dev_prog(struct bpf_cgroup_dev_ctx *ctx)
+{
+	__u16 type = ctx->access_type & 0xffff;
+	if (type == BPF_DEVCG_DEV_CHAR && ctx->major == 1 && ctx->minor == 3)
+		return 1;
+	return 0;
+}
+
+SEC("sk_reuseport")
+int reuseport_prog(struct sk_reuseport_md *md)
+{
+	void *data = md->data, *end = md->data_end;
+	if (data + 1 > end)
+		return SK_PASS;
+	if (md->eth_protocol == bpf_htons(ETH_P_IP) && md->ip_protocol == IPPROTO_UDP && md->len > 100)
+		return SK_DROP;
+	return SK_PASS;
+}
+
+SEC("cgroup/sendmsg6")
+int sendmsg6(struct bpf_sock_addr *ctx)
+{
+	if (ctx->user_port == bpf_htons(53)) {
+		ctx->user_ip6[0] = bpf_htonl(0xfd000000);
+		ctx->user_ip6[3] = bpf_htonl(1);
+		ctx->msg_src_ip6[3] = 0;
+	}
+	return 1;
+}
+
+SEC("cgroup/bind4")
+int bind4(struct bpf_sock_addr *ctx)
+{
+	if (ctx->user_port == bpf_htons(80))
+		return 3;
+	return 1;
+}
+
+SEC("lwt_seg6local")
+int seg6_prog(struct __sk_buff *skb)
+{
+	return skb->len > 100 ? BPF_DROP : BPF_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";
