@@ -15,6 +15,7 @@ import { parseObject } from '../loader/index.js';
 import { ethernet, ipv4, ipv6, tcp, text, udp, EtherType, IpProto } from '../pcap/craft.js';
 import { loadCollection } from '../runtime/collection.js';
 import { TestRunError } from '../runtime/errors.js';
+import { verifyProgram } from '../verifier/index.js';
 
 const obj = new URL('../../testdata/runtime/more_rt.o', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'tsbpf-h3-'));
@@ -138,6 +139,25 @@ describeKernel('more program types against the kernel (more_rt.o)', () => {
     } finally {
       pins.remove();
       mapPins.remove();
+    }
+  });
+});
+
+describeKernel('socket helpers: both verifiers accept sockverify_rt.o', () => {
+  it('every program of sockverify_rt.o is accepted by the kernel (bpftool) and by tsbpf', () => {
+    const file = new URL('../../testdata/runtime/sockverify_rt.o', import.meta.url).pathname;
+    const pins = pinDir('h3-sockverify');
+    try {
+      const l = bpftool(['prog', 'loadall', file, pins.path]);
+      expect(l.status, l.stderr.slice(-2000)).toBe(0);
+      const spec = parseObject(new Uint8Array(readFileSync(file)), { name: 'sockverify_rt' });
+      const maps = new Map(spec.maps.map((m) => [m.name, m]));
+      const refused = spec.programs.map((p) => ({ p: p.name, r: verifyProgram(p, maps, { logLevel: 1 }) }))
+        .filter((x) => !x.r.ok).map((x) => `${x.p}: ${x.r.log.slice(-400)}`);
+      expect(refused).toEqual([]);
+      expect(spec.programs.length).toBe(12);
+    } finally {
+      pins.remove();
     }
   });
 });

@@ -7,7 +7,7 @@ import { helperName, helperProto } from '../helpers/protos.js';
 import type { ArgSpec, HelperProto } from '../helpers/types.js';
 import type { Insn } from '../isa/insn.js';
 import { KERNEL_GPL_ONLY, KERNEL_HELPER_ACCESS } from '../progs/helper-access.js';
-import { MapType } from '../uapi/bpf.js';
+import { MapType, ProgType } from '../uapi/bpf.js';
 import { BPF_MAX_VAR_SIZ, type Env, checkRead, fail, frame, nextId, noteStack } from './env.js';
 import { packetAccess, regionAccess, stackBounds, stackHelperRead, stackHelperWrite } from './check-mem.js';
 import { type MapInfo, notInit, pointer, type RegState, typeStr, unknownScalar } from './regstate.js';
@@ -244,6 +244,13 @@ function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: M
       return;
     }
     case 'btf_id':
+      // cgroup/sock programs pass their ctx (the socket) to bpf_sk_storage_get (cg_sock proto: ARG_PTR_TO_CTX)
+      if (proto.name === 'sk_storage_get' && regno === 2 && env.info?.type === ProgType.CGROUP_SOCK) {
+        if (r.type !== 'ctx') mismatch('ctx');
+        return;
+      }
+      // a sock_common BTF argument also takes the socket pointers (btf_id_sock_common_types)
+      if (arg.btfType === 'sock_common' && (r.type === 'sock' || r.type === 'sock_common' || r.type === 'tcp_sock') && !r.maybeNull) return;
       if (r.type !== 'btf_id' || r.maybeNull || (arg.btfType && r.btfName !== arg.btfType)) mismatch(`ptr_${arg.btfType ?? ''}`);
       return;
     default:
@@ -357,7 +364,9 @@ export function checkHelperCall(env: Env, insn: Insn): CallbackRequest | undefin
     case 'btf_id': r0 = pointer('btf_id', { btfName: proto.retBtfType ?? '' }); break;
     default: r0 = unknownScalar(); break;
   }
-  if (proto.acquires && r0.type !== 'scalar' && r0.type !== 'not_init') {
+  // a lookup in a sockmap / sockhash holds a reference to the socket (is_acquire_function)
+  const sockLookup = proto.name === 'map_lookup_elem' && (meta.map?.spec.type === MapType.SOCKMAP || meta.map?.spec.type === MapType.SOCKHASH);
+  if ((proto.acquires || sockLookup) && r0.type !== 'scalar' && r0.type !== 'not_init') {
     if (r0.id) r0.id = 0;
     const refId = nextId(env);
     env.cur.refs.push({ id: refId, insn: env.pc });

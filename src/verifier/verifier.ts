@@ -125,6 +125,8 @@ function markPtrOrNull(env: Env, state: VState, id: number, isNull: boolean): vo
       n.type = 'map_ptr';
       n.map = innerMapInfo(n.map!, inner);
     }
+    // a non-null sockmap / sockhash lookup result is the socket (mark_ptr_or_null_reg)
+    if (n.type === 'map_value' && (n.map?.spec.type === MapType.SOCKMAP || n.map?.spec.type === MapType.SOCKHASH)) n.type = 'sock';
     return n;
   };
   for (const f of state.frames) {
