@@ -44,6 +44,8 @@ const SPIN_LOCK: ArgSpec = { kind: 'spin_lock' };
 const LONG_OUT: ArgSpec = { kind: 'long', uninit: true, fixedSize: 8, aligned: true };
 /** ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED, 4 bytes (was ARG_PTR_TO_INT) */
 const INT_OUT: ArgSpec = { kind: 'int', uninit: true, fixedSize: 4, aligned: true };
+/** ARG_PTR_TO_FIXED_SIZE_MEM | MEM_WRITE | MEM_ALIGNED, 4 bytes: read and written (check_mtu's mtu_len, 6.12+) */
+const INT_INOUT: ArgSpec = { kind: 'int', fixedSize: 4, aligned: true };
 const SOCK_COMMON: ArgSpec = { kind: 'sock_common', btfType: 'sock_common' };
 const SOCK_COMMON_RELEASE: ArgSpec = { kind: 'sock_common', btfType: 'sock_common', release: true };
 const BTF = (btfType: string, maybeNull = false): ArgSpec => (maybeNull ? { kind: 'btf_id', btfType, maybeNull } : { kind: 'btf_id', btfType });
@@ -251,7 +253,7 @@ export const HELPER_PROTOS: readonly HelperProto[] = [
   p('ktime_get_coarse_ns', I, []),
   p('ima_inode_hash', I, [BTF('inode'), MEM_UNINIT, SIZE], { sleepable: 'only' }),
   p('sock_from_file', 'btf_id_or_null', [BTF('file')], { retBtfType: 'socket' }),
-  p('check_mtu', I, [CTX, ANY, INT_OUT, ANY, ANY], { gpl: true }),
+  p('check_mtu', I, [CTX, ANY, INT_INOUT, ANY, ANY], { gpl: true }),
   p('for_each_map_elem', I, [MAP, FUNC(['map', 'key', 'value', 'ctx']), STACK_OR_NULL, ANY]),
   p('snprintf', I, [MEM_RW_OR_NULL, SIZE0, CONST_STR, MEM_RO_OR_NULL, SIZE0], { gpl: true }),
   p('sys_bpf', I, [ANY, MEM_RO, SIZE]),

@@ -158,6 +158,8 @@ function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: M
     case 'long': case 'int': {
       if (!['stack', 'map_value', 'mem', 'pkt', 'pkt_meta'].includes(r.type) || r.maybeNull) mismatch(MEM_TYPES);
       const n = arg.fixedSize ?? (arg.kind === 'long' ? 8 : 4);
+      // in/out arguments (MEM_WRITE without MEM_UNINIT: check_mtu's mtu_len) are read first
+      if (!arg.uninit) checkHelperMem(env, regno, r, n, n, false, false);
       checkHelperMem(env, regno, r, n, n, true, false);
       return;
     }

@@ -233,6 +233,11 @@ export function stackHelperRead(env: Env, fi: number, min: number, max: number, 
     const p = slotOf(a);
     const s = fr.stack[p.spi];
     const t = s ? s.types[p.byte]! : STACK_INVALID;
+    // a spilled pointer read by a helper leaks it (unprivileged: check_stack_range_initialized)
+    if (t === STACK_SPILL && s?.spilled && s.spilled.type !== 'scalar' && !env.privileged) {
+      if (tnumIsConst(r.b.varOff)) fail(env, 'STACK_READ_UNINIT', `invalid indirect read from stack R${regno} off ${min}+${a - min} size ${max - min}`);
+      fail(env, 'STACK_READ_UNINIT', `invalid indirect read from stack R${regno} var_off ${tnumStr(r.b.varOff)}+${a - min} size ${max - min}`);
+    }
     if (t !== STACK_INVALID) continue;
     if (env.privileged) continue;
     if (tnumIsConst(r.b.varOff)) fail(env, 'STACK_READ_UNINIT', `invalid indirect read from stack R${regno} off ${min}+${a - min} size ${max - min}`);
