@@ -10,7 +10,11 @@ export function mapAddr(index: number): bigint {
 
 /** Log buffer with the kernel's rewinding rules. */
 export class VLog {
-  buf = '';
+  // The text as chunks (one per write), so that the rewinds of print_insn_state and of level 1
+  // cost what they remove, not the whole buffer (40000-instruction paths were quadratic).
+  private chunks: string[] = [];
+  private len = 0;
+  private joined: string | undefined = '';
   /** Position after the last instruction text (print_insn_state appends the state there). */
   prevLogPos = 0;
   prevInsnPrintPos = 0;
@@ -26,15 +30,42 @@ export class VLog {
   static readonly LIMIT = 16 << 20;
   truncated = false;
 
+  /** The log text. */
+  get buf(): string {
+    if (this.joined === undefined) {
+      this.joined = this.chunks.join('');
+      this.chunks = this.joined ? [this.joined] : [];
+    }
+    return this.joined;
+  }
+
+  /** Length of the log text (cheap, unlike buf.length). */
+  get size(): number {
+    return this.len;
+  }
+
   write(s: string): void {
-    if (this.level <= 0) return;
-    if (this.buf.length + s.length > VLog.LIMIT) { this.truncated = true; return; }
-    this.buf += s;
+    if (this.level <= 0 || !s) return;
+    if (this.len + s.length > VLog.LIMIT) { this.truncated = true; return; }
+    this.chunks.push(s);
+    this.len += s.length;
+    this.joined = undefined;
   }
 
   reset(pos: number): void {
-    if (pos < this.buf.length) this.buf = this.buf.slice(0, pos);
-    if (this.prevLogPos > this.buf.length) this.prevLogPos = 0;
+    if (pos < 0) pos = 0;
+    if (pos < this.len) {
+      while (this.len > pos) {
+        const c = this.chunks.pop()!;
+        this.len -= c.length;
+        if (this.len < pos) {
+          this.chunks.push(c.slice(0, pos - this.len));
+          this.len = pos;
+        }
+      }
+      this.joined = undefined;
+    }
+    if (this.prevLogPos > this.len) this.prevLogPos = 0;
   }
 
   /** `; source line @ file:line` when insn starts a new line-info entry. */
@@ -65,8 +96,8 @@ export class VLog {
 
   /** Append `    ; R1=...` after the previous instruction, or start `N:` — print_insn_state. */
   insnState(pc: number, state: string): void {
-    if (this.prevLogPos && this.prevLogPos === this.buf.length) {
-      this.buf = this.buf.slice(0, this.prevLogPos - 1);
+    if (this.prevLogPos && this.prevLogPos === this.len) {
+      this.reset(this.prevLogPos - 1);
       const pos = this.prevInsnPrintPos;
       const align = Math.ceil(Math.max(pos + 4, 40) / 8) * 8 - pos - 1;
       this.write(' '.repeat(Math.max(align - 1, 0)) + ' ;');
@@ -77,10 +108,10 @@ export class VLog {
   }
 
   insn(pc: number, text: string): void {
-    this.prevLogPos = this.buf.length;
+    this.prevLogPos = this.len;
     const line = `${pc}: ${text}`;
     this.write(line + '\n');
     this.prevInsnPrintPos = line.length + 1;
-    this.prevLogPos = this.buf.length;
+    this.prevLogPos = this.len;
   }
 }

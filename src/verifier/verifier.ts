@@ -270,7 +270,7 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
   const pushBranch = (state: VState, target: number, from: number, taken: boolean, re = false): void => {
     if (pending.length >= MAX_PENDING) fail(env, 'JMP_SEQ_TOO_COMPLEX', `The sequence of ${MAX_PENDING} jumps is too complex.`, 7);
     if (cp) cp.branches++;
-    pending.push({ state, pc: target, prev: from, cp, logPos: log.buf.length, path: opts.trace ? [...path, { from, to: target, taken }] : [], reentry: re });
+    pending.push({ state, pc: target, prev: from, cp, logPos: log.size, path: opts.trace ? [...path, { from, to: target, taken }] : [], reentry: re });
   };
   /** Returns true when the path can stop here. */
   const isStateVisited = (at: number): boolean => {
