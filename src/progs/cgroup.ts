@@ -52,6 +52,7 @@ const FUNC_GETSOCKOPT = 57;
 
 export const CGROUP_SOCKOPT_INFO = simpleInfo({
   type: ProgType.CGROUP_SOCKOPT, name: 'cgroup_sockopt', ctxName: 'bpf_sockopt', ctxSize: 40,
+  attachTypes: [A.CGROUP_GETSOCKOPT, A.CGROUP_SETSOCKOPT],
   fields: sockoptFields,
   helper: (id, attach) => (id === FUNC_SETSOCKOPT || id === FUNC_GETSOCKOPT ? attach === A.CGROUP_SETSOCKOPT : retval(id, attach)),
   packetAccess: 'write',

@@ -37,6 +37,8 @@ export interface SimpleInfo {
   retRange?(attach: number): readonly [number, number] | undefined;
   /** BPF_PROG_TEST_RUN errno (default ENOTSUPP: the type has no test_run operation). */
   testRunErrno?: number | null;
+  /** Expected attach types the kernel loads this type with (undefined = any). */
+  attachTypes?: readonly number[];
 }
 
 export function simpleInfo(d: SimpleInfo): ProgTypeInfo {
@@ -54,5 +56,9 @@ export function simpleInfo(d: SimpleInfo): ProgTypeInfo {
     retRange: (attachType?: number) => d.retRange?.(att(attachType)),
   };
   const errno = d.testRunErrno === undefined ? Errno.ENOTSUPP : d.testRunErrno;
-  return Object.freeze(errno === null ? info : { ...info, testRunErrno: errno });
+  return Object.freeze({
+    ...info,
+    ...(errno === null ? {} : { testRunErrno: errno }),
+    ...(d.attachTypes ? { attachTypes: Object.freeze([...d.attachTypes]) } : {}),
+  });
 }

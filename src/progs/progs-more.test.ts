@@ -23,7 +23,7 @@ interface Case {
   testRun: number | null;
 }
 const kctx = JSON.parse(readFileSync(new URL('../../testdata/runtime/kernel-ctx-more.json', import.meta.url), 'utf8')) as
-  { kernel: string; cases: Record<string, Case>; ldAbs: Record<string, boolean> };
+  { kernel: string; cases: Record<string, Case>; ldAbs: Record<string, boolean>; attach: Record<string, number[]> };
 const MAX_HELPER = 212;
 
 /** How the kernel's verifier log spells what a ctx load of this kind yields. */
@@ -128,6 +128,13 @@ describe('loading and running the new types', () => {
     expect(() => load(22, 17, [I(Op.LDX_DW, 2, 1, 144, 0), I(Op.LDX_DW, 0, 2, 52, 0), I(Op.MOV64_K, 0, 0, 0, 0), I(Op.EXIT, 0, 0, 0, 0)]))
       .toThrow('invalid access to flow keys off=52 size=8');
   });
+  it('an expected attach type the type does not take fails the load with EINVAL', () => {
+    const prog = () => [I(Op.MOV64_K, 0, 0, 0, 1), I(Op.EXIT, 0, 0, 0, 0)];
+    expect(() => load(18, 0, prog())).toThrow('expected attach type 0 is not valid for cgroup_sock_addr programs');
+    expect(() => load(9, 8, prog())).toThrow(/not valid for cgroup_sock/);
+    expect(() => load(9, 0, prog())).not.toThrow();
+    expect(() => load(30, 36, prog())).not.toThrow();
+  });
   it('bpf_bind only from connect hooks', () => {
     const call = [I(Op.MOV64_K, 2, 0, 0, 0), I(Op.MOV64_K, 3, 0, 0, 0), I(Op.CALL, 0, 0, 0, 64), I(Op.MOV64_K, 0, 0, 0, 1), I(Op.EXIT, 0, 0, 0, 0)];
     expect(() => load(18, 8, call.map((x) => ({ ...x })))).toThrow(/cannot use helper bpf_bind#64/);
@@ -138,6 +145,15 @@ it('LD_ABS / LD_IND: exactly the types the kernel allows them in', () => {
   for (const [t, ok] of Object.entries(kctx.ldAbs)) {
     const info = progTypeInfo(Number(t));
     if (info) expect(info.ldAbs, info.name).toBe(ok);
+  }
+});
+
+it('expected attach types each type loads with (0..60)', () => {
+  for (const [t, ok] of Object.entries(kctx.attach)) {
+    const info = progTypeInfo(Number(t));
+    if (!info) continue;
+    const ours = Array.from({ length: 61 }, (_, a) => a).filter((a) => !info.attachTypes || info.attachTypes.includes(a));
+    expect(ours, info.name).toEqual(ok);
   }
 });
 

@@ -103,6 +103,8 @@ function skbInfo(type: ProgType, name: string, kind: SkbKind, testRunErrno?: num
       : kind === 'cgroup_skb' || kind === 'flow_dissector' || (kind === 'lwt' && type !== ProgType.LWT_XMIT) ? 'read' : 'write',
     ldAbs: kind === 'socket_filter' || kind === 'tc', // may_access_skb: not cgroup_skb
     ...(testRunErrno !== undefined ? { testRunErrno } : {}),
+    // cgroup_skb: BPF_CGROUP_INET_INGRESS or _EGRESS only
+    ...(kind === 'cgroup_skb' ? { attachTypes: Object.freeze([0, 1]) } : {}),
     retRange: (attachType?: number) => {
       if (kind !== 'cgroup_skb') return undefined;
       // BPF_CGROUP_INET_EGRESS (1) may also return 2 and 3 (congestion notification)

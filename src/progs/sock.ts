@@ -48,6 +48,7 @@ export const CGROUP_SOCK_INFO = simpleInfo({
   type: ProgType.CGROUP_SOCK, name: 'cgroup_sock', ctxName: 'bpf_sock', ctxSize: 80,
   // bpf_prog_load_fixup_attach_type: no attach type means BPF_CGROUP_INET_SOCK_CREATE
   defaultAttach: A.CGROUP_INET_SOCK_CREATE,
+  attachTypes: [0, A.CGROUP_INET_SOCK_CREATE, A.CGROUP_INET4_POST_BIND, A.CGROUP_INET6_POST_BIND, A.CGROUP_INET_SOCK_RELEASE],
   fields: bpfSockFields,
   retRange: () => [0, 1],
 });
@@ -84,6 +85,8 @@ function sockAddrFields(attach: number): CtxField[] {
 
 export const CGROUP_SOCK_ADDR_INFO = simpleInfo({
   type: ProgType.CGROUP_SOCK_ADDR, name: 'cgroup_sock_addr', ctxName: 'bpf_sock_addr', ctxSize: 72,
+  attachTypes: [...SA_V4, ...SA_V6, A.CGROUP_UNIX_CONNECT, A.CGROUP_UNIX_SENDMSG, A.CGROUP_UNIX_RECVMSG,
+    A.CGROUP_UNIX_GETPEERNAME, A.CGROUP_UNIX_GETSOCKNAME].sort((a, b) => a - b),
   fields: sockAddrFields,
   helper: (id, attach) => {
     if (id === FUNC_BIND) return attach === A.CGROUP_INET4_CONNECT || attach === A.CGROUP_INET6_CONNECT;
@@ -159,6 +162,7 @@ const SK_LOOKUP_FIELDS: CtxField[] = [
 export const SK_LOOKUP_INFO = simpleInfo({
   type: ProgType.SK_LOOKUP, name: 'sk_lookup', ctxName: 'bpf_sk_lookup', ctxSize: 72,
   defaultAttach: A.SK_LOOKUP,
+  attachTypes: [A.SK_LOOKUP],
   fields: () => SK_LOOKUP_FIELDS,
   retRange: () => [0, 1],
   // test-run as bpf_prog_test_run_sk_lookup (src/runtime/testrun.ts)
@@ -182,6 +186,7 @@ const SK_REUSEPORT_FIELDS: CtxField[] = [
 export const SK_REUSEPORT_INFO = simpleInfo({
   type: ProgType.SK_REUSEPORT, name: 'sk_reuseport', ctxName: 'sk_reuseport_md', ctxSize: 56,
   defaultAttach: A.SK_REUSEPORT_SELECT,
+  attachTypes: [0, A.SK_REUSEPORT_SELECT, A.SK_REUSEPORT_SELECT_OR_MIGRATE],
   fields: () => SK_REUSEPORT_FIELDS,
   packetAccess: 'read',
 });

@@ -73,4 +73,9 @@ export interface ProgTypeInfo {
    * (ENOTSUPP 524 for types without a test_run operation).
    */
   readonly testRunErrno?: number;
+  /**
+   * The expected attach types BPF_PROG_LOAD accepts for this type (bpf_prog_load_check_attach;
+   * EINVAL otherwise); undefined = any.
+   */
+  readonly attachTypes?: readonly number[];
 }

@@ -116,6 +116,10 @@ export function loadProgram(runtime: Runtime, spec: ProgramSpec, opts: ProgramLo
   const name = spec.name.slice(0, 15) || 'prog';
   const info = progTypeInfo(spec.type);
   if (!info) throw new ProgLoadError(name, `program type ${spec.type} is not supported by tsbpf`, 22);
+  if (info.attachTypes && !info.attachTypes.includes(spec.expectedAttachType ?? 0)) {
+    // bpf_prog_load_check_attach: EINVAL before the verifier runs
+    throw new ProgLoadError(name, `expected attach type ${spec.expectedAttachType ?? 0} is not valid for ${info.name} programs`, 22);
+  }
   if (spec.insns.length === 0) throw new ProgLoadError(name, 'empty program', 22);
   assertValidProgram(spec.insns);
   if (runtime.cpu.helpers.length === 0) runtime.cpu.helpers = helperTable();

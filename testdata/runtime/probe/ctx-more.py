@@ -110,5 +110,10 @@ if not sys.argv[1:]:
     for t, att in {1: 0, 2: 0, 3: 0, 4: 0, 5: 0, 6: 0, 7: 0, 8: 0, 9: 0, 10: 0, 11: 0, 12: 0, 13: 0, 14: 0, 15: 0,
                    16: 0, 17: 0, 18: 8, 19: 0, 21: 0, 22: 0, 23: 0, 25: 21, 30: 36}.items():
         out['ldAbs'][t] = loads(t, att, insn(0xbf, 6, 1) + insn(0x30, 0, 0, 0, 0) + MOV1 + EXIT)[0]
+# expected attach types each program type loads with (r0 = 1; exit), 0..60
+if not sys.argv[1:]:
+    out['attach'] = {}
+    for t in out['ldAbs']:
+        out['attach'][t] = [a for a in range(61) if loads(t, a, MOV1 + EXIT)[0]]
 json.dump(out, sys.stdout)
 print()
