@@ -1,17 +1,27 @@
 #!/usr/bin/env python3
 # Kernel oracle for tsbpf's verifier tests: loads raw bytecode with bpf(BPF_PROG_LOAD) and
-# prints {"ok", "errno", "log"} as JSON. Input (stdin, JSON):
+# prints {"ok", "errno", "log", "stage"} as JSON. Input (stdin, JSON):
 #   {"insns": "<hex of the bytecode>", "progType": N, "expectedAttachType": N,
-#    "logLevel": 1|2, "license": "GPL",
-#    "maps": [{"type", "keySize", "valueSize", "maxEntries", "flags", "name"}],
+#    "logLevel": 1|2, "license": "GPL", "progFlags": N,
+#    "maps": [{"type", "keySize", "valueSize", "maxEntries", "flags", "name", "numaNode",
+#              "mapExtra", "btfKeyTypeId", "btfValueTypeId", "value", "freeze",
+#              "inner": {a map of the same shape: the template of a map-in-map}}],
 #    "mapRefs": [{"insn": slot, "map": index, "kind": "map"|"map_value", "offset": N}],
-#    "funcInfo": optional}
-# Maps are created first and their fds patched into the lddw slots named by mapRefs.
+#    "btf": optional hex of the object's BTF (DATASECs fixed up),
+#    "funcInfo": optional [[insnOff, typeId], ...] (needs "btf"),
+#    "attachBtfId": optional BTF id in vmlinux (fentry/fexit/fmod_ret/tp_btf/lsm)}
+# Done the way libbpf does it: the BTF is loaded first (and dropped, with func info, when the
+# kernel refuses it); maps are created with their BTF key/value ids (retried without when
+# refused), map-in-map outer maps get an inner map made from their template, perf event
+# arrays without max_entries get one slot per possible CPU, ring buffers are rounded up to
+# a power-of-two number of pages; map fds are patched into the lddw slots named by mapRefs.
+# "stage" says where a failure happened: btf_load, map_create or prog_load.
 import ctypes, json, os, sys
 
 SYS_BPF = 321
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
+keep = []  # buffers whose addresses are in attrs
 
 
 def bpf(cmd, attr):
@@ -28,45 +38,115 @@ def u64(v):
     return (v & 0xffffffffffffffff).to_bytes(8, 'little')
 
 
+def addr(data):
+    b = ctypes.create_string_buffer(bytes(data), max(len(data), 1))
+    keep.append(b)
+    return ctypes.addressof(b)
+
+
+def possible_cpus():
+    try:
+        n = 0
+        for part in open('/sys/devices/system/cpu/possible').read().strip().split(','):
+            a, _, b = part.partition('-')
+            n += (int(b) - int(a) + 1) if b else 1
+        return n
+    except OSError:
+        return os.cpu_count() or 1
+
+
+def map_name(name):
+    clean = ''.join(c if c.isalnum() or c in '_.' else '_' for c in name)
+    return clean[:15].encode().ljust(16, b'\0')
+
+
+def create_map(m, btf_fd, fds):
+    inner_fd = 0
+    if m.get('inner'):
+        inner_fd, err = create_map(m['inner'], btf_fd, fds)
+        if inner_fd < 0:
+            return inner_fd, err
+    mtype, max_entries = m['type'], m['maxEntries']
+    if mtype == 4 and max_entries == 0:  # PERF_EVENT_ARRAY
+        max_entries = possible_cpus()
+    if mtype in (27, 31):  # RINGBUF, USER_RINGBUF: a power-of-two multiple of the page size
+        page = os.sysconf('SC_PAGE_SIZE')
+        pages = max(1, -(-max_entries // page))
+        p = 1
+        while p < pages:
+            p <<= 1
+        max_entries = p * page
+    with_btf = btf_fd > 0 and (m.get('btfKeyTypeId') or m.get('btfValueTypeId'))
+    for use_btf in ([True, False] if with_btf else [False]):
+        attr = (u32(mtype) + u32(m['keySize']) + u32(m['valueSize']) + u32(max_entries) +
+                u32(m.get('flags', 0)) + u32(inner_fd) + u32(m.get('numaNode', 0)) + map_name(m.get('name', '')) +
+                u32(0) + u32(btf_fd if use_btf else 0) + u32(m.get('btfKeyTypeId', 0) if use_btf else 0) +
+                u32(m.get('btfValueTypeId', 0) if use_btf else 0) + u32(0) + u64(int(m.get('mapExtra', 0))))
+        fd, err = bpf(0, attr.ljust(128, b'\0'))
+        if fd >= 0:
+            break
+    if inner_fd > 0:
+        os.close(inner_fd)
+        fds.remove(inner_fd)
+    if fd >= 0:
+        fds.append(fd)
+    return fd, err
+
+
 def main():
     req = json.load(sys.stdin)
     code = bytearray(bytes.fromhex(req['insns']))
+    level = req.get('logLevel', 1)
     fds = []
+    out = None
+    btf_fd = 0
+    if req.get('btf'):
+        raw = bytes.fromhex(req['btf'])
+        blog = ctypes.create_string_buffer(1 << 16)
+        attr = u64(addr(raw)) + u64(ctypes.addressof(blog)) + u32(len(raw)) + u32(1 << 16) + u32(1)
+        btf_fd, _ = bpf(18, attr.ljust(128, b'\0'))
+        if btf_fd > 0:
+            fds.append(btf_fd)
+        else:
+            btf_fd = 0
     for m in req.get('maps', []):
-        name = m.get('name', '')[:15].encode().ljust(16, b'\0')
-        attr = (u32(m['type']) + u32(m['keySize']) + u32(m['valueSize']) + u32(m['maxEntries']) +
-                u32(m.get('flags', 0)) + u32(0) + u32(0) + name).ljust(128, b'\0')
-        fd, err = bpf(0, attr)
+        fd, err = create_map(m, btf_fd, fds)
         if fd < 0:
-            print(json.dumps({'ok': False, 'errno': err, 'log': '', 'stage': 'map_create'}))
-            return
-        fds.append(fd)
+            out = {'ok': False, 'errno': err, 'log': '', 'stage': 'map_create', 'map': m.get('name', '')}
+            break
+        m['fd'] = fd
         if m.get('value'):
             # initial contents of key 0 (global data), then freeze like libbpf does for .rodata
-            val = ctypes.create_string_buffer(bytes.fromhex(m['value']), len(m['value']) // 2)
-            key = ctypes.create_string_buffer(b'\0' * max(m['keySize'], 4))
-            bpf(2, (u32(fd) + u32(0) + u64(ctypes.addressof(key)) + u64(ctypes.addressof(val)) + u64(0)).ljust(128, b'\0'))
+            val = bytes.fromhex(m['value'])
+            key = b'\0' * max(m['keySize'], 4)
+            bpf(2, (u32(fd) + u32(0) + u64(addr(key)) + u64(addr(val)) + u64(0)).ljust(128, b'\0'))
         if m.get('freeze'):
             bpf(22, u32(fd).ljust(128, b'\0'))
-    for ref in req.get('mapRefs', []):
-        o = ref['insn'] * 8
-        code[o + 1] = (code[o + 1] & 0x0f) | ((1 if ref.get('kind', 'map') == 'map' else 2) << 4)
-        code[o + 4:o + 8] = u32(fds[ref['map']])
-        if ref.get('kind') == 'map_value':
-            code[o + 12:o + 16] = u32(ref.get('offset', 0))
-    level = req.get('logLevel', 1)
-    logsize = 1 << 24
-    logbuf = ctypes.create_string_buffer(logsize)
-    insn_buf = ctypes.create_string_buffer(bytes(code), len(code))
-    lic = ctypes.create_string_buffer(req.get('license', 'GPL').encode() + b'\0')
-    attr = (u32(req['progType']) + u32(len(code) // 8) + u64(ctypes.addressof(insn_buf)) +
-            u64(ctypes.addressof(lic)) + u32(level) + u32(logsize if level else 0) + u64(ctypes.addressof(logbuf) if level else 0) +
-            u32(0) + u32(req.get('progFlags', 0)) + b'\0' * 16 + u32(0) + u32(req.get('expectedAttachType', 0)))
-    attr = attr.ljust(160, b'\0')
-    fd, err = bpf(5, attr)
-    out = {'ok': fd >= 0, 'errno': 0 if fd >= 0 else err, 'log': logbuf.value.decode(errors='replace')}
-    if fd >= 0:
-        os.close(fd)
+    if out is None:
+        maps = req.get('maps', [])
+        for ref in req.get('mapRefs', []):
+            o = ref['insn'] * 8
+            code[o + 1] = (code[o + 1] & 0x0f) | ((1 if ref.get('kind', 'map') == 'map' else 2) << 4)
+            code[o + 4:o + 8] = u32(maps[ref['map']]['fd'])
+            if ref.get('kind') == 'map_value':
+                code[o + 12:o + 16] = u32(ref.get('offset', 0))
+        logsize = 1 << 24
+        logbuf = ctypes.create_string_buffer(logsize)
+        fi = req.get('funcInfo') or []
+        if not btf_fd:
+            fi = []
+        finfo = b''.join(u32(a) + u32(b) for a, b in fi)
+        attr = (u32(req['progType']) + u32(len(code) // 8) + u64(addr(code)) +
+                u64(addr(req.get('license', 'GPL').encode() + b'\0')) + u32(level) + u32(logsize if level else 0) +
+                u64(ctypes.addressof(logbuf) if level else 0) + u32(req.get('kernVersion', 0)) + u32(req.get('progFlags', 0)) +
+                b'\0' * 16 + u32(0) + u32(req.get('expectedAttachType', 0)) +
+                u32(btf_fd if fi else 0) + u32(8 if fi else 0) + u64(addr(finfo) if fi else 0) + u32(len(fi)) +
+                u32(0) + u64(0) + u32(0) + u32(req.get('attachBtfId', 0)))
+        fd, err = bpf(5, attr.ljust(160, b'\0'))
+        out = {'ok': fd >= 0, 'errno': 0 if fd >= 0 else err, 'log': logbuf.value.decode(errors='replace'), 'stage': 'prog_load',
+               'btf': bool(btf_fd), 'funcInfo': len(fi)}
+        if fd >= 0:
+            os.close(fd)
     for f in fds:
         os.close(f)
     print(json.dumps(out))

@@ -140,6 +140,8 @@ function adjustPtr(env: Env, insn: Insn, op: string, is64: boolean, d: RegState,
   saneOffset(env, off, ts);
   saneOffset(env, ptr, ts);
   if (op === 'sub' && d.type === 'scalar') fail(env, 'SCALAR_MINUS_PTR', `R${dst} tried to subtract pointer from scalar`);
+  // adjust_ptr_min_max_vals: no BPF_SUB on the frame pointer, constant or not (write `r2 += -8`)
+  if (op === 'sub' && ptr.type === 'stack') fail(env, 'STACK_PTR_SUB', `R${dst} subtraction from stack pointer prohibited`);
   if (op === 'and' || op === 'or' || op === 'xor') {
     fail(env, 'PTR_BITWISE', `R${dst} bitwise operator ${ALU_STR[op]} on pointer prohibited`);
   }

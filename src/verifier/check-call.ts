@@ -166,7 +166,7 @@ function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: M
     case 'const_size': case 'const_size_or_zero': {
       if (r.type !== 'scalar') mismatch('scalar');
       const zeroOk = arg.kind === 'const_size_or_zero';
-      if (r.b.smin < 0n) fail(env, 'NEGATIVE_INDEX', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+      if (r.b.smin < 0n) fail(env, 'NEGATIVE_SIZE', `R${regno} min value is negative, either use unsigned or 'var &= const'`);
       if (r.b.umin === 0n && !zeroOk) fail(env, 'ZERO_SIZE', `R${regno} invalid zero-sized read: u64=[${r.b.umin},${r.b.umax}]`);
       if (r.b.umax >= BigInt(BPF_MAX_VAR_SIZ)) fail(env, 'UNBOUNDED_SIZE', `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
       const memRegno = meta.memRegno ?? regno - 1;

@@ -277,6 +277,26 @@ function rodataValue(r: RegState, off: number, size: number): bigint | undefined
   return v;
 }
 
+/** Pointer descriptions of check_ptr_alignment's messages. */
+const ALIGN_DESC: Record<string, string> = {
+  flow_keys: 'flow keys ', map_key: 'key ', map_value: 'value ', ctx: 'context ', sock: 'sock ', sock_common: 'sock_common ', tcp_sock: 'tcp_sock ',
+};
+
+/**
+ * check_ptr_alignment with strict_alignment_once (atomics): the first check of check_mem_access,
+ * before the register's type is looked at (a scalar with unknown low bits is misaligned). The
+ * stack is always strict (stackAccess); packet offsets count NET_IP_ALIGN (2).
+ */
+function strictAlignment(env: Env, r: RegState, insnOff: number, size: number): void {
+  if (size === 1 || r.type === 'stack') return;
+  const pkt = (r.type === 'pkt' || r.type === 'pkt_meta') && !r.maybeNull;
+  const ipAlign = pkt ? 2 : 0;
+  if (tnumIsAligned(tnumAdd(r.b.varOff, tnumConst(BigInt(ipAlign + r.off + insnOff))), size)) return;
+  if (pkt) fail(env, 'MISALIGNED', `misaligned packet access off ${ipAlign}+${tnStr(r.b)}+${r.off}+${insnOff} size ${size}`);
+  const desc = r.maybeNull ? '' : ALIGN_DESC[r.type] ?? '';
+  fail(env, 'MISALIGNED', `misaligned ${desc}access off ${tnStr(r.b)}+${r.off}+${insnOff} size ${size}`);
+}
+
 /**
  * check_mem_access for one load or store through register `regno` (insn off, size).
  * Returns the loaded value for reads (already sized / sign-extended).
@@ -286,6 +306,7 @@ export function memAccess(env: Env, regno: number, insnOff: number, size: number
   const r = env.cur.frames[env.cur.frames.length - 1]!.regs[regno]!;
   const off = insnOff + r.off;
   let result: RegState | undefined;
+  if (opts.atomic) strictAlignment(env, r, insnOff, size);
   if (r.maybeNull && r.type !== 'scalar') fail(env, 'NULL_DEREF', `R${regno} invalid mem access '${typeStr(r)}'`);
   switch (r.type) {
     case 'ctx':

@@ -86,6 +86,13 @@ call 133
 r0 = 0
 exit`, maps: [RB] },
   { code: 'MEM_RDONLY', template: 'cannot write into %s', hint: 'the memory is read-only', noTrigger: 'no supported helper returns read-only memory' },
+  { code: 'NEGATIVE_SIZE', template: "R%d min value is negative, either use unsigned or 'var &= const'", hint: 'the size argument may be negative: make it unsigned or mask it', trigger: `r1 = r10
+r1 += -8
+r2 = *(u32 *)(r1 + 0)
+r2 = (s32)r2
+call 6
+r0 = 0
+exit` },
   { code: 'NEGATIVE_INDEX', template: 'R%d min value is negative, either use unsigned index or do a if (index >=0) check.', hint: 'the index may be negative: use an unsigned type or check index >= 0', case: 'map_value_negative_index' },
   { code: 'UNBOUNDED_ACCESS', template: 'R%d unbounded memory access, make sure to bounds check any such access', hint: 'add an upper bound check (if (i < N)) or mask the index (i &= N - 1)', case: 'map_value_unbounded' },
   { code: 'NULL_DEREF', template: "R%d invalid mem access '%s_or_null'", hint: 'null check missing: test the pointer a helper returned (if (!p) return ...) before using it', case: 'map_value_null_deref' },
@@ -116,6 +123,11 @@ r3 = r10
 r3 += r2
 r0 = *(u8 *)(r3 - 8)
 exit` },
+  { code: 'MISALIGNED', template: 'misaligned %saccess off %s+%d+%d size %d', hint: 'atomic operations need an address aligned to their size', trigger: `r2 = *(u32 *)(r1 + 12)
+r1 = 1
+lock *(u32 *)(r2 + 0) += r1
+r0 = 0
+exit` },
   { code: 'STACK_MISALIGNED', template: 'misaligned stack access off %s+%d+%d size %d', hint: 'stack accesses must be aligned to their size', case: 'stack_misaligned' },
   { code: 'STACK_READ_UNINIT', template: 'invalid read from stack off %d+%d size %d', hint: 'initialise the stack memory before reading it (root may read uninitialised stack)', trigger: `r0 = *(u64 *)(r10 - 8)
 exit`, unprivileged: true },
@@ -144,6 +156,10 @@ r0 = 0
 exit` },
   { code: 'SCALAR_MINUS_PTR', template: 'R%d tried to subtract pointer from scalar', hint: 'compute pointer - scalar instead', trigger: `r0 = 1
 r0 -= r10
+exit` },
+  { code: 'STACK_PTR_SUB', template: 'R%d subtraction from stack pointer prohibited', hint: 'add a negative offset instead (r2 += -8)', trigger: `r2 = r10
+r2 -= 8
+r0 = 0
 exit` },
   { code: 'PTR_MATH_UNBOUNDED', template: 'math between %s pointer and register with unbounded min value is not allowed', hint: 'bound the scalar (check it is >= 0 and below a limit) before adding it to a pointer', case: 'pointer_math_unbounded' },
   { code: 'PTR_MATH_BAD_CONST', template: 'math between %s pointer and %d is not allowed', hint: 'the constant is too large to add to a pointer', trigger: `r1 = r10
@@ -271,7 +287,7 @@ r0 = *(u8 *)skb[12]
 r0 = 0
 exit` },
   { code: 'LD_ABS_REF', template: 'BPF_LD_[ABS|IND] cannot be mixed with socket references', hint: 'release socket references before legacy packet loads', noTrigger: 'needs a socket reference in a socket filter' },
-  { code: 'CALLX', template: 'tsbpf: callx is not supported: calls through registers are rejected', hint: 'call helpers and functions directly', trigger: `callx r1
+  { code: 'CALLX', template: 'unknown opcode %x', hint: 'the kernel has no calls through registers (callx): call helpers and functions directly', trigger: `callx r1
 r0 = 0
 exit` },
   { code: 'KFUNC', template: 'tsbpf: calling kernel functions is not supported', hint: 'kfuncs need kernel BTF', noTrigger: 'the assembler does not emit kfunc calls' },

@@ -189,6 +189,10 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
     return finish(new VerifierReject(p.reason.startsWith('jump out of range') ? 'JUMP_OUT_OF_RANGE' : 'INVALID_INSN', msg, p.index, 22));
   }
 
+  // resolve_pseudo_ldimm64: an opcode outside the kernel's instruction table (BPF_CALL|BPF_X)
+  const callx = insns.find((i) => i.form?.kind === 'callx');
+  if (callx) return finish(new VerifierReject('CALLX', `unknown opcode ${callx.opcode.toString(16).padStart(2, '0')}`, callx.pc, 22));
+
   const mapInfos: MapInfo[] = [];
   const byName = new Map<string, MapInfo>();
   let mi = 0;
@@ -564,6 +568,9 @@ function import_zext(v: RegState): void {
   v.b.u32min = 0n; v.b.u32max = 0xffffffffn; v.b.s32min = -(1n << 31n); v.b.s32max = (1n << 31n) - 1n;
 }
 
+/** Pointer types reg_not_null() knows are never NULL (is_branch_taken against 0). */
+const NOT_NULL_TYPES: ReadonlySet<string> = new Set(['sock', 'tcp_sock', 'map_value', 'map_key', 'sock_common', 'btf_id', 'mem', 'map_ptr']);
+
 /** check_cond_jmp_op: returns the next pc of the current path (the fall-through or the target). */
 function checkCond(env: Env, insn: Insn, push: (s: VState, target: number, from: number, taken: boolean) => void,
   note: (from: number, to: number, taken: boolean) => void): number {
@@ -582,7 +589,8 @@ function checkCond(env: Env, insn: Insn, push: (s: VState, target: number, from:
   if (dst.type === 'scalar' && src.type === 'scalar') pred = branchTaken(dst.b, src.b, op, is64);
   else if (is64 && (op === 'jeq' || op === 'jne')) {
     const [p, s] = dst.type === 'scalar' ? [src, dst] : [dst, src];
-    if (isPointer(p) && !p.maybeNull && s.type === 'scalar' && tnumIsConst(s.b.varOff) && s.b.varOff.value === 0n) {
+    // reg_not_null: only these pointer types are known non-NULL (ctx, fp, packet pointers are not)
+    if (isPointer(p) && !p.maybeNull && NOT_NULL_TYPES.has(p.type) && s.type === 'scalar' && tnumIsConst(s.b.varOff) && s.b.varOff.value === 0n) {
       pred = op === 'jeq' ? 0 : 1;
     }
   } else if (is64 && isPktEndPair(dst, src)) pred = pktBranchTaken(dst, src, op);
