@@ -69,6 +69,13 @@ function mapCompat(env: Env, proto: HelperProto, map: MapInfo): void {
   };
   const allowed = own[t];
   if (allowed && !allowed.includes(proto.name)) bad();
+  // cgroup storage: only through bpf_get_local_storage, whose flags must be 0
+  const cgStorage = t === MapType.CGROUP_STORAGE || t === MapType.PERCPU_CGROUP_STORAGE;
+  if (proto.name === 'get_local_storage') {
+    if (!cgStorage) bad();
+    const flags = env.cur.frames[env.cur.frames.length - 1]!.regs[2]!;
+    if (!isNullConst(flags)) fail(env, 'LOCAL_STORAGE_FLAGS', "get_local_storage() doesn't support non-zero flags", 22);
+  } else if (cgStorage) bad();
 }
 
 /** Is the pointer in r (a memory argument) good for `size` bytes? Reads need initialised memory. */

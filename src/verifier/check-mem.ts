@@ -245,11 +245,13 @@ export function stackHelperRead(env: Env, fi: number, min: number, max: number, 
   }
 }
 
-function ctxAccess(env: Env, regno: number, r: RegState, insnOff: number, size: number, write: boolean): RegState | undefined {
+function ctxAccess(env: Env, regno: number, r: RegState, insnOff: number, size: number, write: boolean, signExtend = false): RegState | undefined {
   if (r.off) fail(env, 'CTX_MODIFIED', `dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
   if (!tnumIsConst(r.b.varOff) || r.b.varOff.value) fail(env, 'CTX_VAR_OFF', `variable ctx access var_off=${tnumStr(r.b.varOff)} disallowed`);
   const res = env.info ? env.info.ctxAccess(insnOff, size, write, env.prog.expectedAttachType || undefined) : { ok: false as const, reason: 'unknown program type' };
   if (!res.ok) fail(env, 'CTX_ACCESS', `invalid bpf_context access off=${insnOff} size=${size}`);
+  // a sign-extending load (BPF_MEMSX) of a field the kernel turns into a pointer is refused
+  if (signExtend && res.type !== undefined && res.type !== 'scalar') fail(env, 'CTX_ACCESS', `invalid bpf_context access off=${insnOff} size=${size}`);
   if (write) return undefined;
   switch (res.type) {
     case 'pkt': return pointer('pkt');
@@ -310,7 +312,7 @@ export function memAccess(env: Env, regno: number, insnOff: number, size: number
   if (r.maybeNull && r.type !== 'scalar') fail(env, 'NULL_DEREF', `R${regno} invalid mem access '${typeStr(r)}'`);
   switch (r.type) {
     case 'ctx':
-      result = ctxAccess(env, regno, r, insnOff, size, write);
+      result = ctxAccess(env, regno, r, insnOff, size, write, opts.signExtend);
       break;
     case 'stack':
       result = stackAccess(env, regno, r, insnOff, size, write, opts.value, opts.imm);

@@ -189,6 +189,11 @@ call 130
 r0 = 0
 exit`, maps: [HASH] },
   { code: 'TAIL_CALL_MAP', template: 'expected prog array map for tail call', hint: 'bpf_tail_call takes a BPF_MAP_TYPE_PROG_ARRAY', case: 'tail_call_wrong_map' },
+  { code: 'LOCAL_STORAGE_FLAGS', template: "get_local_storage() doesn't support non-zero flags", hint: 'bpf_get_local_storage cannot fail: its flags must be 0', trigger: `r1 = map[cgs] ll
+r2 = 7
+call 81
+r0 = 0
+exit`, maps: [['cgs', 19, 8, 8, 0]], progType: 8 },
   { code: 'ZERO_SIZE', template: 'R%d invalid zero-sized read: u64=[%d,%d]', hint: 'the size argument may be zero: check it is > 0', trigger: `r2 = *(u32 *)(r1 + 16)
 r1 = r10
 r1 += -16
