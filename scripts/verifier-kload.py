@@ -9,7 +9,9 @@
 #    "mapRefs": [{"insn": slot, "map": index, "kind": "map"|"map_value", "offset": N}],
 #    "btf": optional hex of the object's BTF (DATASECs fixed up),
 #    "funcInfo": optional [[insnOff, typeId], ...] (needs "btf"),
-#    "attachBtfId": optional BTF id in vmlinux (fentry/fexit/fmod_ret/tp_btf/lsm)}
+#    "attachBtfId": optional BTF id in vmlinux (fentry/fexit/fmod_ret/tp_btf/lsm),
+#    "logTail": optional, keep only the last N characters of the log}
+# A JSON list of such requests is answered with a list of results (batch mode).
 # Done the way libbpf does it: the BTF is loaded first (and dropped, with func info, when the
 # kernel refuses it); maps are created with their BTF key/value ids (retried without when
 # refused), map-in-map outer maps get an inner map made from their template, perf event
@@ -95,6 +97,14 @@ def create_map(m, btf_fd, fds):
 
 def main():
     req = json.load(sys.stdin)
+    # a JSON list of requests gives a list of results: one process for a whole corpus
+    if isinstance(req, list):
+        print(json.dumps([load(r) for r in req]))
+    else:
+        print(json.dumps(load(req)))
+
+
+def load(req):
     code = bytearray(bytes.fromhex(req['insns']))
     level = req.get('logLevel', 1)
     fds = []
@@ -149,7 +159,10 @@ def main():
             os.close(fd)
     for f in fds:
         os.close(f)
-    print(json.dumps(out))
+    if req.get('logTail') and out.get('log'):
+        # only the end of the log (the error) is wanted: "logTail": N characters
+        out['log'] = out['log'][-req['logTail']:]
+    return out
 
 
 main()
