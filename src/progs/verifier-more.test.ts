@@ -102,6 +102,29 @@ r0 = 1
 out:
 r0 = 1
 exit` },
+  { name: 'sockmap delete from sk_skb is refused (may_update_sockmap)', type: 14, attach: 0, maps: () => [SOCKMAP()], ok: false,
+    msg: 'cannot update sockmap in this context\ncannot pass map_type 15 into func bpf_map_delete_elem#3',
+    asm: 'r1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\nr1 = map[socks] ll\ncall 3\nr0 = 1\nexit' },
+  { name: 'sockmap delete from sock_ops', type: 13, attach: 0, maps: () => [SOCKMAP()], ok: true,
+    asm: 'r1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\nr1 = map[socks] ll\ncall 3\nr0 = 1\nexit' },
+  { name: 'sockmap update takes a socket, not stack memory', type: 3, attach: 0, maps: () => [SOCKMAP()], ok: false,
+    msg: 'R3 type=fp expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_',
+    asm: 'r1 = 0\n*(u32 *)(r10 - 4) = r1\n*(u64 *)(r10 - 16) = r1\nr2 = r10\nr2 += -4\nr3 = r10\nr3 += -16\nr1 = map[socks] ll\nr4 = 0\ncall 2\nr0 = 1\nexit' },
+  { name: 'sockmap update with skb->sk', type: 3, attach: 0, maps: () => [SOCKMAP()], ok: true, asm: `r3 = *(u64 *)(r1 + 168)
+if r3 == 0 goto out
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[socks] ll
+r4 = 0
+call 2
+out:
+r0 = 1
+exit` },
+  { name: 'sk_storage maps only through their helpers', type: 3, attach: 0, maps: () => [STORAGE()], ok: false,
+    msg: 'cannot pass map_type 24 into func bpf_map_lookup_elem#1',
+    asm: 'r1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\nr1 = map[store] ll\ncall 1\nr0 = 1\nexit' },
   { name: 'sk_msg: ctx->sk is never NULL', type: 16, attach: 7, ok: true, asm: 'r2 = *(u64 *)(r1 + 72)\nr0 = *(u32 *)(r2 + 4)\nr0 = 1\nexit' },
 ];
 

@@ -69,6 +69,30 @@ function mapCompat(env: Env, proto: HelperProto, map: MapInfo): void {
   };
   const allowed = own[t];
   if (allowed && !allowed.includes(proto.name)) bad();
+  // socket maps and their helpers (src/progs: probed against the kernel in verifier-more.test.ts)
+  const sockNeeds: Record<string, number[]> = {
+    sk_redirect_map: [MapType.SOCKMAP], sock_map_update: [MapType.SOCKMAP], msg_redirect_map: [MapType.SOCKMAP],
+    sk_redirect_hash: [MapType.SOCKHASH], sock_hash_update: [MapType.SOCKHASH], msg_redirect_hash: [MapType.SOCKHASH],
+    sk_storage_get: [MapType.SK_STORAGE], sk_storage_delete: [MapType.SK_STORAGE],
+    sk_select_reuseport: [MapType.REUSEPORT_SOCKARRAY, MapType.SOCKMAP, MapType.SOCKHASH],
+  };
+  if (sockNeeds[proto.name] && !sockNeeds[proto.name]!.includes(t)) bad();
+  const sockOwn: Record<number, string[]> = {
+    [MapType.SOCKMAP]: ['sk_redirect_map', 'sock_map_update', 'msg_redirect_map', 'sk_select_reuseport', 'map_lookup_elem'],
+    [MapType.SOCKHASH]: ['sk_redirect_hash', 'sock_hash_update', 'msg_redirect_hash', 'sk_select_reuseport', 'map_lookup_elem'],
+    [MapType.REUSEPORT_SOCKARRAY]: ['sk_select_reuseport'],
+    [MapType.SK_STORAGE]: ['sk_storage_get', 'sk_storage_delete', 'kptr_xchg'],
+  };
+  if (sockOwn[t] && !sockOwn[t]!.includes(proto.name)) {
+    const update = proto.name === 'map_update_elem' || proto.name === 'map_delete_elem';
+    if (!update || (t !== MapType.SOCKMAP && t !== MapType.SOCKHASH)) bad();
+    // may_update_sockmap
+    const pt = env.info?.type;
+    const ok = pt === ProgType.SOCKET_FILTER || pt === ProgType.SCHED_CLS || pt === ProgType.SCHED_ACT || pt === ProgType.XDP
+      || pt === ProgType.SK_REUSEPORT || pt === ProgType.FLOW_DISSECTOR || pt === ProgType.SK_LOOKUP
+      || (pt === ProgType.SOCK_OPS && proto.name === 'map_delete_elem');
+    if (!ok) fail(env, 'MAP_FUNC_COMPAT', `cannot update sockmap in this context\ncannot pass map_type ${t} into func ${helperName(proto.id)}#${proto.id}`, 22);
+  }
   // cgroup storage: only through bpf_get_local_storage, whose flags must be 0
   const cgStorage = t === MapType.CGROUP_STORAGE || t === MapType.PERCPU_CGROUP_STORAGE;
   if (proto.name === 'get_local_storage') {
@@ -150,6 +174,11 @@ function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: M
       return;
     case 'map_key': case 'map_value': {
       if (!meta.map) fail(env, 'ARG_NO_MAP', `invalid map_ptr to access map->${arg.kind === 'map_key' ? 'key' : 'value'}`, 14);
+      // resolve_map_arg_type: a sockmap / sockhash value from a program is a socket
+      if (arg.kind === 'map_value' && (meta.map.spec.type === MapType.SOCKMAP || meta.map.spec.type === MapType.SOCKHASH)) {
+        if (!['sock', 'sock_common', 'tcp_sock'].includes(r.type) || r.maybeNull) mismatch('sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
+        return;
+      }
       if (!['stack', 'pkt', 'pkt_meta', 'map_value', 'map_key', 'mem'].includes(r.type) || r.maybeNull) mismatch(MEM_TYPES);
       const n = arg.kind === 'map_key' ? meta.map.spec.keySize : meta.map.spec.valueSize;
       checkHelperMem(env, regno, r, n, n, !!arg.uninit, false);
