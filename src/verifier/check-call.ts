@@ -170,7 +170,6 @@ function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: M
     case 'const_map_ptr':
       if (r.type !== 'map_ptr' || r.maybeNull) mismatch('map_ptr');
       meta.map = r.map;
-      mapCompat(env, proto, r.map!);
       return;
     case 'map_key': case 'map_value': {
       if (!meta.map) fail(env, 'ARG_NO_MAP', `invalid map_ptr to access map->${arg.kind === 'map_key' ? 'key' : 'value'}`, 14);
@@ -349,6 +348,8 @@ export function checkHelperCall(env: Env, insn: Insn): CallbackRequest | undefin
   }
   const meta: Meta = {};
   for (let i = 0; i < proto.args.length; i++) checkArg(env, proto, i, proto.args[i]!, meta);
+  // check_map_func_compatibility runs after every argument has been checked
+  if (meta.map) mapCompat(env, proto, meta.map);
 
   let callback: CallbackRequest | undefined;
   const fr = frame(env);

@@ -535,14 +535,15 @@ function checkAtomic(env: Env, insn: Insn): void {
   const op = f.op;
   if (op === 'load_acq') {
     checkRead(env, insn.src);
-    const v = memAccess(env, insn.src, insn.off, f.size!, false);
+    // check_atomic_load: strict alignment, like every atomic
+    const v = memAccess(env, insn.src, insn.off, f.size!, false, { atomic: true });
     setReg(env, insn.dst, v ?? unknownScalar());
     return;
   }
   if (op === 'store_rel') {
     const v = checkRead(env, insn.src);
     checkRead(env, insn.dst);
-    memAccess(env, insn.dst, insn.off, f.size!, true, { value: v });
+    memAccess(env, insn.dst, insn.off, f.size!, true, { value: v, atomic: true });
     return;
   }
   const src = checkRead(env, insn.src);
