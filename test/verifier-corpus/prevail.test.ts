@@ -154,4 +154,4 @@ describe.skipIf(!corpusPresent())('PREVAIL test data labelled by the kernel', ()
 });
 
 /** The figures this test guarantees (raise them when a fix improves agreement). */
-const RECORDED = { verdictAgree: 644, messageAgree: 644 };
+const RECORDED = { verdictAgree: 650, messageAgree: 650 };

@@ -101,6 +101,13 @@ describe('buildPrevailProgram', () => {
     expect(verifyProgram(b.prog, b.maps).ok).toBe(true);
   });
 
+  test('a stack pointer with a range of offsets: r10 plus a bounded unknown', () => {
+    const t = T(['r1.type=stack', 'r1.stack_offset=[500, 504]', 'r10.type=stack', 'r10.stack_offset=512'], { '<start>': 'r0 = *(u8 *)(r1 + 0)\nexit' });
+    expect(text(t)).toContain('r1 = r10\nr1 += -0xc\nr1 += r');
+    const b = buildPrevailProgram(t);
+    expect(b.expressible && verifyProgram(b.prog, b.maps).ok).toBe(true);
+  });
+
   test('a maybe-null value comes from a real lookup', () => {
     const b = buildPrevailProgram(T(['r2.type=shared', 'r2.shared_region_size=4', 'r2.shared_offset=0', 'r2.svalue=[0, 2147418112]'],
       { '<start>': 'r0 = *(u32 *)(r2 + 0)\nexit' }));
@@ -118,7 +125,7 @@ describe('buildPrevailProgram', () => {
   test('not expressible: r0 read first after the call that clears r1, pointer ranges, big-endian', () => {
     const r = (t: PrevailTest): string => { const b = buildPrevailProgram(t); return b.expressible ? 'expressible' : b.reason; };
     expect(r(T([], { '<start>': 'r0 += r1\nexit' }))).toMatch(/r0 is read before written/);
-    expect(r(T(['r1.type=stack', 'r1.stack_offset=[500, 504]'], { '<start>': 'exit' }))).toMatch(/range/);
+    expect(r(T(['r1.type=packet', 'r1.packet_offset=[0, 4]'], { '<start>': 'exit' }))).toMatch(/range/);
     expect(r({ ...T([], { '<start>': 'r0 = 0\nexit' }), options: ['big_endian'] })).toMatch(/big-endian/);
     expect(r(T(['r10.type=stack', 'r10.stack_offset=500'], { '<start>': 'r0 = 0\nexit' }))).toMatch(/frame pointer/);
   });

@@ -212,7 +212,7 @@ export function liveIn(insns: readonly Insn[]): Set<number> {
 type RegPre =
   | { t: 'number'; sv?: [bigint, bigint]; uv?: [bigint, bigint]; nonneg?: boolean }
   | { t: 'ctx'; off: number }
-  | { t: 'stack'; off: number; numeric?: number }
+  | { t: 'stack'; off: number; offHi?: number; numeric?: number }
   | { t: 'packet'; off: number | 'end' }
   | { t: 'map_fd'; fd: number; programs: boolean }
   | { t: 'shared'; size: number; off: number; maybeNull: boolean };
@@ -296,9 +296,11 @@ export function parsePre(pre: readonly string[]): Pre {
         break;
       case 'stack': {
         known(['stack_offset', 'stack_numeric_size', 'svalue', 'uvalue']);
-        const off = single(f.get('stack_offset') ?? 'x', 'stack_offset');
+        const so = f.get('stack_offset');
+        if (so === undefined) throw new PrevailUnsupported(`r${reg}.type=stack without stack_offset`);
+        const [lo, hi] = interval(so);
         const ns = f.get('stack_numeric_size');
-        out.regs.set(n, { t: 'stack', off, ...(ns !== undefined ? { numeric: single(ns, 'stack_numeric_size') } : {}) });
+        out.regs.set(n, { t: 'stack', off: Number(lo), ...(hi !== lo ? { offHi: Number(hi) } : {}), ...(ns !== undefined ? { numeric: Number(interval(ns)[0]) } : {}) });
         break;
       }
       case 'packet': {
@@ -480,7 +482,7 @@ function build(t: PrevailTest): PrevailProgram {
   for (const r of order) {
     const p = pre.regs.get(r)!;
     if (p.t === 'stack' && p.numeric) {
-      const lo = p.off, hi = p.off + p.numeric - 1;
+      const lo = p.off, hi = (p.offHi ?? p.off) + p.numeric - 1;
       for (let b = lo; b <= hi; b++) if (!pre.stack.some((s) => s.lo <= b && b <= s.hi)) throw new PrevailUnsupported(`r${r}.stack_numeric_size without stack contents`);
     }
   }
@@ -545,6 +547,16 @@ function build(t: PrevailTest): PrevailProgram {
         if (p.off) out.push(`r${r} += ${p.off}`);
         break;
       case 'stack':
+        if (p.offHi !== undefined) {
+          // a variable offset: r10 + (lo - 512) + [0, hi - lo]
+          if (p.offHi < p.off) throw new PrevailUnsupported(`r${r}: empty stack_offset range`);
+          const tmp = temp([r]);
+          unknown(tmp);
+          cmpFail(tmp, 's<', 0n);
+          cmpFail(tmp, 's>', BigInt(p.offHi - p.off));
+          out.push(`r${r} = r10`, `r${r} += ${p.off - 512}`, `r${r} += r${tmp}`);
+          break;
+        }
         out.push(`r${r} = r10`);
         if (p.off !== 512) out.push(`r${r} += ${p.off - 512}`);
         break;
