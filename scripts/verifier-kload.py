@@ -15,8 +15,8 @@
 # Done the way libbpf does it: the BTF is loaded first (and dropped, with func info, when the
 # kernel refuses it); maps are created with their BTF key/value ids (retried without when
 # refused), map-in-map outer maps get an inner map made from their template, perf event
-# arrays without max_entries get one slot per possible CPU, ring buffers are rounded up to
-# a power-of-two number of pages; map fds are patched into the lddw slots named by mapRefs.
+# arrays get 4-byte keys and values and, without max_entries, one slot per possible CPU, ring
+# buffers no key or value sizes and a power-of-two number of pages; map fds are patched into the lddw slots named by mapRefs.
 # "stage" says where a failure happened: btf_load, map_create or prog_load.
 import ctypes, json, os, sys
 
@@ -69,8 +69,13 @@ def create_map(m, btf_fd, fds):
         if inner_fd < 0:
             return inner_fd, err
     mtype, max_entries = m['type'], m['maxEntries']
-    if mtype == 4 and max_entries == 0:  # PERF_EVENT_ARRAY
-        max_entries = possible_cpus()
+    key_size, value_size = m['keySize'], m['valueSize']
+    if mtype == 4:  # PERF_EVENT_ARRAY: 4-byte keys and values (fds), one slot per CPU by default
+        key_size = value_size = 4
+        if max_entries == 0:
+            max_entries = possible_cpus()
+    if mtype in (27, 31):  # ring buffers have no keys or values (a value type in BTF is a hint)
+        key_size = value_size = 0
     if mtype in (27, 31):  # RINGBUF, USER_RINGBUF: a power-of-two multiple of the page size
         page = os.sysconf('SC_PAGE_SIZE')
         pages = max(1, -(-max_entries // page))
@@ -80,7 +85,7 @@ def create_map(m, btf_fd, fds):
         max_entries = p * page
     with_btf = btf_fd > 0 and (m.get('btfKeyTypeId') or m.get('btfValueTypeId'))
     for use_btf in ([True, False] if with_btf else [False]):
-        attr = (u32(mtype) + u32(m['keySize']) + u32(m['valueSize']) + u32(max_entries) +
+        attr = (u32(mtype) + u32(key_size) + u32(value_size) + u32(max_entries) +
                 u32(m.get('flags', 0)) + u32(inner_fd) + u32(m.get('numaNode', 0)) + map_name(m.get('name', '')) +
                 u32(0) + u32(btf_fd if use_btf else 0) + u32(m.get('btfKeyTypeId', 0) if use_btf else 0) +
                 u32(m.get('btfValueTypeId', 0) if use_btf else 0) + u32(0) + u64(int(m.get('mapExtra', 0))))

@@ -3,13 +3,14 @@
 // syscall harness), skipped when the kernel cannot load programs.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assemble } from '../asm/assemble.js';
+import { BtfKind, parseBtf, type Btf } from '../btf/index.js';
 import { encode, type Insn } from '../isa/insn.js';
 import { findForm } from '../isa/table.js';
-import type { MapReference, ProgramSpec } from '../loader/types.js';
+import type { MapReference, ObjectSpec, ProgramSpec } from '../loader/types.js';
 import type { MapSpec } from '../maps/types.js';
 import { ProgType } from '../uapi/bpf.js';
 
@@ -86,12 +87,17 @@ function harnessPath(): string | undefined {
   return undefined;
 }
 
+/** python3 (the system one when present: a version manager's shim costs seconds per call). */
+function python(): string {
+  return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+}
+
 let kernelOk: boolean | undefined;
 /** Can the kernel be asked (root, bpf() allowed, python3 present)? */
 export function kernelAvailable(): boolean {
   if (kernelOk !== undefined) return kernelOk;
   if (process.env.TSBPF_NO_KERNEL || process.platform !== 'linux' || process.getuid?.() !== 0 || !harnessPath()) return (kernelOk = false);
-  const r = spawnSync('python3', ['-c', 'import ctypes'], { encoding: 'utf8' });
+  const r = spawnSync(python(), ['-c', 'import ctypes'], { encoding: 'utf8' });
   if (r.status !== 0) return (kernelOk = false);
   const probe = kernelLoad(asmProgram('r0 = 0\nexit').prog, new Map(), 0);
   return (kernelOk = !!probe?.ok);
@@ -103,29 +109,105 @@ export interface KernelVerdict {
   log: string;
 }
 
+/** What else BPF_PROG_LOAD is given, as libbpf would give it. */
+export interface KernelLoadOptions {
+  /** The object's BTF (loaded first; the program gets its func info, maps their key/value ids). */
+  btf?: Btf;
+  /** attach_btf_id (vmlinux) for fentry/fexit/fmod_ret/tp_btf/lsm; found from `prog.attachTo` when absent. */
+  attachBtfId?: number;
+}
+
+function mapReq(m: MapSpec, btf: Btf | undefined): Record<string, unknown> {
+  const v = m.contents?.[0]?.value;
+  return {
+    type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name,
+    ...(m.numaNode ? { numaNode: m.numaNode } : {}), ...(m.mapExtra ? { mapExtra: m.mapExtra.toString() } : {}),
+    ...(btf && m.btf === btf ? { btfKeyTypeId: m.btfKeyTypeId ?? 0, btfValueTypeId: m.btfValueTypeId ?? 0 } : {}),
+    ...(v instanceof Uint8Array ? { value: Buffer.from(v).toString('hex') } : {}), ...(m.freeze ? { freeze: true } : {}),
+    ...(m.innerMap ? { inner: mapReq(m.innerMap, btf) } : {}),
+  };
+}
+
+/**
+ * The BTF bytes libbpf would hand the kernel: the raw section with the DATASEC sizes, variable
+ * offsets and VAR linkages of `btf` (the loader's fixed-up copy, see fixupBtf) written in.
+ * Undefined for big-endian or malformed BTF.
+ */
+export function kernelBtfBytes(btf: Btf): Uint8Array | undefined {
+  const raw = btf.raw;
+  if (btf.endian !== 'little' || raw.length < 24) return undefined;
+  const out = new Uint8Array(raw);
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const hdrLen = dv.getUint32(4, true);
+  let off = hdrLen + dv.getUint32(8, true);
+  const end = off + dv.getUint32(12, true);
+  if (end > out.length) return undefined;
+  for (let id = 1; off + 12 <= end; id++) {
+    const info = dv.getUint32(off + 4, true);
+    const kind = (info >>> 24) & 0x1f;
+    const vlen = info & 0xffff;
+    const t = btf.types[id];
+    let extra: number;
+    switch (kind) {
+      case BtfKind.INT: case BtfKind.VAR: case BtfKind.DECL_TAG: extra = 4; break;
+      case BtfKind.ARRAY: extra = 12; break;
+      case BtfKind.STRUCT: case BtfKind.UNION: case BtfKind.DATASEC: case BtfKind.ENUM64: extra = 12 * vlen; break;
+      case BtfKind.ENUM: case BtfKind.FUNC_PROTO: extra = 8 * vlen; break;
+      default: extra = 0;
+    }
+    if (t?.kind === BtfKind.VAR && kind === BtfKind.VAR) dv.setUint32(off + 12, t.linkage, true);
+    if (t?.kind === BtfKind.DATASEC && kind === BtfKind.DATASEC && t.vars.length === vlen) {
+      dv.setUint32(off + 8, t.size, true);
+      t.vars.forEach((v, i) => {
+        dv.setUint32(off + 12 + 12 * i, v.type, true);
+        dv.setUint32(off + 16 + 12 * i, v.offset, true);
+        dv.setUint32(off + 20 + 12 * i, v.size, true);
+      });
+    }
+    off += 12 + extra;
+  }
+  return out;
+}
+
+let vmlinux: Btf | null | undefined;
+/** The id of the FUNC `name` in the running kernel's BTF (/sys/kernel/btf/vmlinux), 0 if none. */
+export function vmlinuxFuncId(name: string): number {
+  if (vmlinux === undefined) {
+    try {
+      vmlinux = parseBtf(new Uint8Array(readFileSync('/sys/kernel/btf/vmlinux')));
+    } catch {
+      vmlinux = null;
+    }
+  }
+  if (!vmlinux || !name) return 0;
+  const id = vmlinux.findByName(name, BtfKind.FUNC);
+  return id > 0 ? id : 0;
+}
+
 /** Load the program into the running kernel (maps created for the occasion) and return its verdict and log. */
-export function kernelLoad(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, logLevel: number): KernelVerdict | undefined {
+export function kernelLoad(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, logLevel: number, opts: KernelLoadOptions = {}): (KernelVerdict & { stage?: string }) | undefined {
   const path = harnessPath();
   if (!path) return undefined;
   const list = [...maps.values()];
   const index = new Map(list.map((m, i) => [m.name, i]));
+  const btfBytes = opts.btf ? kernelBtfBytes(opts.btf) : undefined;
+  let attachBtfId = opts.attachBtfId ?? 0;
+  if (!attachBtfId && (prog.type === ProgType.TRACING || prog.type === ProgType.LSM) && prog.attachTo) {
+    attachBtfId = vmlinuxFuncId(prog.type === ProgType.LSM ? `bpf_lsm_${prog.attachTo}` : prog.attachTo);
+  }
   const req = {
     insns: Buffer.from(encode(prog.insns as Insn[])).toString('hex'),
     progType: prog.type, expectedAttachType: prog.expectedAttachType, logLevel, license: prog.license,
-    maps: list.map((m) => {
-      const v = m.contents?.[0]?.value;
-      return {
-        type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name,
-        ...(v instanceof Uint8Array ? { value: Buffer.from(v).toString('hex') } : {}), ...(m.freeze ? { freeze: true } : {}),
-      };
-    }),
+    maps: list.map((m) => mapReq(m, opts.btf)),
     progFlags: prog.flags,
     mapRefs: prog.mapRefs.map((r) => ({ insn: r.insn, map: index.get(r.map) ?? 0, kind: r.kind, offset: r.kind === 'map_value' ? r.offset : 0 })),
+    ...(btfBytes ? { btf: Buffer.from(btfBytes).toString('hex'), funcInfo: prog.funcInfo.map((f) => [f.insnOff, f.typeId]) } : {}),
+    ...(attachBtfId ? { attachBtfId } : {}),
   };
-  const r = spawnSync('python3', [path], { input: JSON.stringify(req), encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(python(), [path], { input: JSON.stringify(req), encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) return undefined;
   try {
-    return JSON.parse(r.stdout) as KernelVerdict;
+    return JSON.parse(r.stdout) as KernelVerdict & { stage?: string };
   } catch {
     return undefined;
   }
@@ -145,3 +227,64 @@ export function kernelErrorText(log: string): string {
 }
 
 export { ProgType };
+
+// ---- real-world corpora (scripts/verifier-corpus.mjs, test/verifier-corpus/ebpf-samples.test.ts) ----
+
+/** How corpus objects are parsed: what libbpf-era loaders other than libbpf accept too. */
+export const CORPUS_PARSE_OPTIONS = { allowUnknownSections: true, fullMapNames: true, allowUnknownPinning: true } as const;
+
+const SECTION_TYPES: Array<[RegExp, number]> = [
+  [/^xdp/, ProgType.XDP], [/^(tc|classifier|action)([/_-]|$)/, ProgType.SCHED_CLS], [/^socket/, ProgType.SOCKET_FILTER],
+  [/^cgroup\/sock/, ProgType.CGROUP_SOCK],
+];
+/** iproute2 / Cilium sections of tc objects: `from-netdev`, `to-container`, tail calls `2/7`, `1/0x1010`. */
+const TC_OBJECT_SECTION = /^(from-|to-|tc|classifier|action|\d+\/(0x)?[0-9a-f]+$)/;
+
+/**
+ * The program type `tsbpf verify --type` would be told for a program whose section names none
+ * (iproute2 and Cilium objects predate libbpf's names). The rule, in order:
+ *  1. the section's prefix: `xdp*` XDP, `tc*`/`classifier*`/`action*` SCHED_CLS, `socket*`
+ *     SOCKET_FILTER, `cgroup/sock*` CGROUP_SOCK;
+ *  2. the object: XDP if the object's file name contains `xdp` or another program in it is XDP
+ *     (Cilium's bpf_xdp objects have `from-netdev` and tail calls `2/N`); otherwise SCHED_CLS
+ *     when the object has tc-style sections (`from-*`, `to-*`, `tc*`, `N/M` tail calls);
+ *  3. nothing: the program is skipped (PREVAIL's own `test`/`test_md` sections have no kernel type).
+ */
+export function guessProgType(prog: ProgramSpec, spec: ObjectSpec, file: string): number {
+  if (prog.type) return prog.type;
+  const bySection = SECTION_TYPES.find(([re]) => re.test(prog.section));
+  if (bySection) return bySection[1];
+  const base = file.split('/').pop() ?? file;
+  if (/xdp/i.test(base) || spec.programs.some((p) => p.type === ProgType.XDP || /^xdp/.test(p.section))) return ProgType.XDP;
+  if (spec.programs.some((p) => TC_OBJECT_SECTION.test(p.section))) return ProgType.SCHED_CLS;
+  return 0;
+}
+
+/** Every `.o` under `root`, as sorted paths relative to it. */
+export function corpusObjects(root: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const f of readdirSync(join(root, rel))) {
+      const p = rel ? `${rel}/${f}` : f;
+      if (statSync(join(root, p)).isDirectory()) walk(p);
+      else if (f.endsWith('.o')) out.push(p);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+/**
+ * iproute2-style (legacy `maps` section) map-in-map outer maps name their inner template by an
+ * id the loader does not keep; Cilium names the template `<outer>_inner`. Such outer maps get
+ * that map as their `innerMap` (what iproute2 would pass as inner_map_fd). Returns how many.
+ */
+export function linkLegacyInnerMaps(spec: ObjectSpec): number {
+  let n = 0;
+  for (const m of spec.maps) {
+    if ((m.type !== 12 && m.type !== 13) || m.innerMap) continue;
+    const inner = spec.maps.find((x) => x.name === `${m.name}_inner` || x.name === `${m.name}.inner`);
+    if (inner) { m.innerMap = { ...inner }; n++; }
+  }
+  return n;
+}
