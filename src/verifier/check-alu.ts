@@ -117,7 +117,8 @@ function saneOffset(env: Env, r: RegState, ptrType: string): void {
 function adjustPtr(env: Env, insn: Insn, op: string, is64: boolean, d: RegState, s: RegState): void {
   const dst = insn.dst;
   if (d.type !== 'scalar' && s.type !== 'scalar') {
-    if (op === 'sub' && env.privileged && is64) { setReg(env, dst, unknownScalar()); return; }
+    // adjust_reg_min_max_vals: any pointer - pointer (also 32-bit) is an unknown scalar for root
+    if (op === 'sub' && env.privileged) { setReg(env, dst, unknownScalar()); return; }
     fail(env, 'PTR_PTR_MATH', `R${dst} pointer ${ALU_STR[op]} pointer prohibited`);
   }
   if (!is64) {
