@@ -20,8 +20,8 @@
 //
 // Pure data in and out: the YAML is parsed by the caller (the corpus test uses `yaml`).
 
+import { BpfError } from '../../errors.js';
 import type { Insn } from '../../isa/insn.js';
-import { findForm } from '../../isa/table.js';
 import type { ProgramSpec } from '../../loader/types.js';
 import type { MapSpec } from '../../maps/types.js';
 import { helperProto } from '../../helpers/protos.js';
@@ -49,8 +49,9 @@ export function prevailTestFromYaml(doc: Record<string, unknown>, file: string):
   return { file, name: doc['test-case'] as string, pre: list(doc['pre']), code, post: list(doc['post']), messages: list(doc['messages']), options: list(doc['options']) };
 }
 
-export class PrevailUnsupported extends Error {
-  constructor(message: string) { super(message); this.name = 'PrevailUnsupported'; }
+/** A PREVAIL test (or line) with no faithful kernel program: the reason is the message. */
+export class PrevailUnsupported extends BpfError {
+  constructor(message: string) { super('PREVAIL_UNSUPPORTED', message); }
 }
 
 // ---- code ------------------------------------------------------------------------------------
@@ -373,7 +374,7 @@ function build(t: PrevailTest): PrevailProgram {
   if (codeLines.length === 0) throw new PrevailUnsupported('no code');
 
   // The code alone, assembled at offset 0, for the liveness check and the fall-through test.
-  const codeOnly = assembleLines(codeLines, blockStarts, 0, []);
+  const codeOnly = assembleLines(codeLines, blockStarts);
   const live = liveIn(codeOnly.insns.slice(0, codeOnly.codeCount));
   const lastCode = codeOnly.insns[codeOnly.codeCount - 1]!;
   const pastEnd = blockStarts.some(([, k]) => k >= codeLines.length);
@@ -600,7 +601,7 @@ function build(t: PrevailTest): PrevailProgram {
     tail.push('r0 = 0', 'exit');
   }
   const lines = [...prefixLines, ...allLines, ...tail.map((s) => ({ text: s, slots: 1 }))];
-  const asm = assembleLines(lines, starts, 0, [], ctx.type);
+  const asm = assembleLines(lines, starts, ctx.type);
   for (const m of asm.mapNames) if (!maps.has(m)) addMap(m, m.startsWith('prog') ? MapType.PROG_ARRAY : MapType.HASH, 4, 4, 4);
   const prefixSlots = prefixLines.reduce((a, l) => a + l.slots, 0);
   const built = asmProgram(asm.text, { type: ctx.type, maps: [...maps.values()], name: 'prevail' });
@@ -608,7 +609,7 @@ function build(t: PrevailTest): PrevailProgram {
 }
 
 /** Resolve labels to offsets and assemble through asmProgram (map[NAME], call +N). */
-function assembleLines(lines: Line[], starts: Array<[string, number]>, _base: number, _x: unknown[], type: number = ProgType.SCHED_CLS): { insns: Insn[]; codeCount: number; text: string; mapNames: Set<string> } {
+function assembleLines(lines: Line[], starts: Array<[string, number]>, type: number = ProgType.SCHED_CLS): { insns: Insn[]; codeCount: number; text: string; mapNames: Set<string> } {
   const slotAt: number[] = [];
   let slot = 0;
   for (const l of lines) { slotAt.push(slot); slot += l.slots; }
@@ -636,6 +637,5 @@ function assembleLines(lines: Line[], starts: Array<[string, number]>, _base: nu
     throw new PrevailUnsupported(`assembler: ${msg}${ln ? ` in \`${text.split('\n')[Number(ln[1]) - 1]}\`` : ''}`);
   }
   for (const i of insns) if (!i.form) throw new PrevailUnsupported(`no instruction form at ${i.pc}`);
-  void findForm;
-  return { insns, codeCount: insns.length - 0, text, mapNames };
+  return { insns, codeCount: insns.length, text, mapNames };
 }
