@@ -4,6 +4,7 @@
 
 import { checkLockOverlap, spinLockOffset } from './spinlock.js';
 import { helperName, helperProto } from '../helpers/protos.js';
+import { bprintf } from '../helpers/impl/format.js';
 import type { ArgSpec, HelperProto } from '../helpers/types.js';
 import type { Insn } from '../isa/insn.js';
 import { KERNEL_GPL_ONLY, KERNEL_HELPER_ACCESS } from '../progs/helper-access.js';
@@ -338,6 +339,24 @@ export function innerMapInfo(outer: MapInfo, spec: NonNullable<MapInfo['spec']['
 }
 
 /** check_helper_call. Returns a callback to explore, when the helper takes one. */
+/**
+ * check_bpf_snprintf_call: the format (R3, a constant string in a frozen read-only map) is
+ * validated against the number of u64 arguments R5 says there are (bpf_bprintf_prepare).
+ */
+function checkSnprintfFormat(env: Env): void {
+  const fr = frame(env);
+  const fmtReg = fr.regs[3]!, lenReg = fr.regs[5]!;
+  const len = lenReg.type === 'scalar' ? Number(BigInt.asUintN(32, lenReg.b.varOff.value)) : 0;
+  if (len % 8) fail(env, 'CONST_STR', 'Invalid format string', 22);
+  const bytes = fmtReg.map?.spec.contents?.[0]?.value;
+  if (!(bytes instanceof Uint8Array)) return;
+  const off = fmtReg.off + Number(BigInt.asIntN(64, fmtReg.b.varOff.value));
+  if (off < 0 || off >= bytes.length) return;
+  const none = { readString: (): string => '', readBytes: (): undefined => undefined };
+  const r = bprintf(bytes.subarray(off), [], len / 8, none);
+  if (typeof r === 'number' && r < 0) fail(env, 'CONST_STR', 'Invalid format string', 22);
+}
+
 export function checkHelperCall(env: Env, insn: Insn): CallbackRequest | undefined {
   const id = insn.imm;
   const proto = helperProto(id);
@@ -350,6 +369,7 @@ export function checkHelperCall(env: Env, insn: Insn): CallbackRequest | undefin
   for (let i = 0; i < proto.args.length; i++) checkArg(env, proto, i, proto.args[i]!, meta);
   // check_map_func_compatibility runs after every argument has been checked
   if (meta.map) mapCompat(env, proto, meta.map);
+  if (proto.name === 'snprintf') checkSnprintfFormat(env);
 
   let callback: CallbackRequest | undefined;
   const fr = frame(env);

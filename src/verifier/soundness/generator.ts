@@ -125,7 +125,7 @@ export function generate(r: Rng, type: number = r.pick(GEN_TYPES)): Generated {
   };
 
   const block = (depth: number): void => {
-    switch (r.int(17)) {
+    switch (r.int(22)) {
       case 0: case 1: setPtr(P()); break;
       case 2: case 3: L.push(`${S()} = *(${r.pick(SIZES)} *)(${P()} ${pm(off())})`); break;
       case 4: L.push(`*(${r.pick(SIZES)} *)(${P()} ${pm(off())}) = ${r.chance(0.5) ? r.pick(['r9', 'r0', 'r7', 'r8', 'r10', 'r6']) : String(r.range(-5, 300))}`); break;
@@ -160,6 +160,17 @@ export function generate(r: Rng, type: number = r.pick(GEN_TYPES)): Generated {
         const vo = -(8 * r.range(3, 12));
         if (r.chance(0.8)) for (let i = 0; i < hshVs; i += 8) L.push(`*(u64 *)(r10 ${pm(vo + i)}) = ${r.pick(['r9', '1', 'r7'])}`);
         L.push('r1 = map[hsh] ll', 'r2 = r10', 'r2 += -16', 'r3 = r10', `r3 += ${vo}`, 'r4 = 0', 'call 2');
+        break;
+      }
+      case 17: L.push(`if w9 ${r.pick(CMP)} ${r.range(-2, 70)} goto ${r.chance(0.6) ? 'Lexit' : branch()}`); break; // 32-bit bounds
+      case 18: L.push(r.chance(0.5) ? `w9 ${r.pick(ALU)} ${r.range(-8, 70)}` : `w9 = w${r.pick([0, 9, 1])}`); break;
+      case 19: // sign extension: movsx and ldsx
+        L.push(r.chance(0.5) ? `r9 = (s${r.pick([8, 16, 32])})r9` : `r9 = *(s${r.pick([8, 16, 32])} *)(${P()} ${pm(off())})`);
+        break;
+      case 20: { // signed checks instead of a mask before a variable offset
+        L.push('r1 = r9', `if r1 s> ${r.range(0, 64)} goto Lexit`);
+        if (r.chance(0.75)) L.push(`if r1 s< ${r.range(-2, 0)} goto Lexit`);
+        L.push(`${P()} += r1`);
         break;
       }
       default: L.push(`${S()} ${r.pick(ALU)} ${r.chance(0.5) ? S() : String(r.range(-8, 70))}`); break;
@@ -209,7 +220,7 @@ export function generate(r: Rng, type: number = r.pick(GEN_TYPES)): Generated {
   setPtr('r7');
   if (r.chance(0.6)) setPtr('r8');
   else L.push('r8 = r10', 'r8 += -64');
-  const n = r.range(3, 14);
+  const n = r.chance(0.5) ? r.range(1, 5) : r.range(3, 14);
   for (let i = 0; i < n; i++) block(0);
   for (const p of pending.splice(0)) L.push(`${p.name}:`);
   L.push('Lexit:');
