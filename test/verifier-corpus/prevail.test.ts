@@ -73,10 +73,13 @@ function kernelBatch(progs: Array<{ prog: ProgramSpec; maps: ReadonlyMap<string,
   return JSON.parse(r.stdout) as KernelVerdict[];
 }
 
-/** Known differences: lines `- \`file :: test\` ...` in KNOWN-DIFFERENCES.md. */
+/** Known differences: lines `- \`file :: test\` ...` in the Open section of KNOWN-DIFFERENCES.md. */
 function knownDifferences(): Set<string> {
   const out = new Set<string>();
-  for (const m of readFileSync(KNOWN, 'utf8').matchAll(/^[-*] `([^`]+ :: [^`]+)`/gm)) out.add(m[1]!);
+  // only the "## Open" section lists tolerated differences (the "Fixed" one is history)
+  const text = readFileSync(KNOWN, 'utf8');
+  const open = /^## Open\s*$([\s\S]*?)(?=^## |$(?![\s\S]))/m.exec(text)?.[1] ?? '';
+  for (const m of open.matchAll(/^[-*] `([^`]+ :: [^`]+)`/gm)) out.add(m[1]!);
   return out;
 }
 
@@ -154,4 +157,4 @@ describe.skipIf(!corpusPresent())('PREVAIL test data labelled by the kernel', ()
 });
 
 /** The figures this test guarantees (raise them when a fix improves agreement). */
-const RECORDED = { verdictAgree: 650, messageAgree: 650 };
+const RECORDED = { verdictAgree: 654, messageAgree: 654 };

@@ -108,6 +108,11 @@ describe('buildPrevailProgram', () => {
     expect(b.expressible && verifyProgram(b.prog, b.maps).ok).toBe(true);
   });
 
+  test('rN.svalue=rM.svalue: the same number, a move at the end (linked ids in the kernel)', () => {
+    const t = T(['r1.type=number', 'r1.svalue=[-5, 5]', 'r2.type=number', 'r2.svalue=[-5, 5]', 'r2.svalue=r1.svalue'], { '<start>': 'r0 = 0\nexit' });
+    expect(text(t)).toContain('r2 = r1\nr0 = 0x0\nexit');
+  });
+
   test('a maybe-null value comes from a real lookup', () => {
     const b = buildPrevailProgram(T(['r2.type=shared', 'r2.shared_region_size=4', 'r2.shared_offset=0', 'r2.svalue=[0, 2147418112]'],
       { '<start>': 'r0 = *(u32 *)(r2 + 0)\nexit' }));

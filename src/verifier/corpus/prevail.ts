@@ -211,7 +211,7 @@ export function liveIn(insns: readonly Insn[]): Set<number> {
 // ---- preconditions ---------------------------------------------------------------------------
 
 type RegPre =
-  | { t: 'number'; sv?: [bigint, bigint]; uv?: [bigint, bigint]; nonneg?: boolean }
+  | { t: 'number'; sv?: [bigint, bigint]; uv?: [bigint, bigint]; nonneg?: boolean; copyOf?: number }
   | { t: 'ctx'; off: number }
   | { t: 'stack'; off: number; offHi?: number; numeric?: number }
   | { t: 'packet'; off: number | 'end' }
@@ -245,6 +245,8 @@ function single(v: string, what: string): number {
 
 export function parsePre(pre: readonly string[]): Pre {
   const fields = new Map<string, Map<string, string>>();
+  /** rN.svalue=rM.svalue (and uvalue): rN is the same number as rM. */
+  const equal = new Map<string, Set<string>>();
   const globals = new Map<string, string>();
   const stack = new Map<string, Map<string, string>>();
   for (const p of pre) {
@@ -254,6 +256,12 @@ export function parsePre(pre: readonly string[]): Pre {
     let r: RegExpExecArray | null;
     if ((r = /^r(\d+)\.(\w+)$/.exec(lhs))) {
       if (!fields.has(r[1]!)) fields.set(r[1]!, new Map());
+      const rel = /^r(\d+)\.(svalue|uvalue)$/.exec(rhs);
+      if (rel && rel[2] === r[2] && rel[1] !== r[1]) {
+        if (!equal.has(r[1]!)) equal.set(r[1]!, new Set());
+        equal.get(r[1]!)!.add(rel[1]!);
+        continue;
+      }
       fields.get(r[1]!)!.set(r[2]!, rhs);
     } else if ((r = /^s\[(\d+)\.\.\.(\d+)\]\.(\w+)$/.exec(lhs))) {
       const key = `${r[1]}:${r[2]}`;
@@ -278,6 +286,11 @@ export function parsePre(pre: readonly string[]): Pre {
       case 'number': {
         known(['svalue', 'uvalue']);
         const x: RegPre & { t: 'number' } = { t: 'number' };
+        const eq = equal.get(reg);
+        if (eq) {
+          if (eq.size !== 1) throw new PrevailUnsupported(`r${reg} equal to several registers`);
+          x.copyOf = Number([...eq][0]);
+        }
         const sv = f.get('svalue'); const uv = f.get('uvalue');
         if (sv !== undefined) {
           if (/^r\d+\./.test(sv)) throw new PrevailUnsupported(`r${reg}.svalue=${sv}`);
@@ -324,6 +337,11 @@ export function parsePre(pre: readonly string[]): Pre {
       default:
         throw new PrevailUnsupported(`r${reg}.type=${type}`);
     }
+  }
+  for (const [reg, eq] of equal) {
+    const p = out.regs.get(Number(reg));
+    const m = out.regs.get(Number([...eq][0]));
+    if (!p || p.t !== 'number' || !m || m.t !== 'number' || m.copyOf !== undefined) throw new PrevailUnsupported(`r${reg} equal to r${[...eq][0]}`);
   }
   for (const [key, f] of stack) {
     const [lo, hi] = key.split(':').map(Number) as [number, number];
@@ -491,6 +509,7 @@ function build(t: PrevailTest): PrevailProgram {
   // Packet pointers: one bounds check for the packet size. A packet target in the ctx
   // register is assigned at the very end (the ctx is needed until then).
   const finalLines: string[] = [];
+  const copies: string[] = [];
   const pkts = order.filter((r) => pre.regs.get(r)!.t === 'packet');
   if (pkts.length) {
     const offOf = (r: number): number | 'end' => (pre.regs.get(r) as { off: number | 'end' }).off;
@@ -530,6 +549,8 @@ function build(t: PrevailTest): PrevailProgram {
     initialised.add(r);
     switch (p.t) {
       case 'number': {
+        // the same number as another register: a move at the end (the kernel links their ids)
+        if (p.copyOf !== undefined) { copies.push(`r${r} = r${p.copyOf}`); break; }
         const sv = p.sv ?? [S64_MIN, S64_MAX];
         const uv = p.uv ?? [0n, U64_MAX];
         if (sv[0] > sv[1] || uv[0] > uv[1]) throw new PrevailUnsupported(`r${r}: empty interval`);
@@ -577,7 +598,7 @@ function build(t: PrevailTest): PrevailProgram {
       }
     }
   }
-  out.push(...finalLines);
+  out.push(...finalLines, ...copies);
 
   // Every register the code reads first must be initialised exactly as pre says.
   for (const r of live) {
