@@ -93,9 +93,14 @@ export function checkAlu(env: Env, insn: Insn): void {
   }
 
   if (d.type !== 'scalar' || src.type !== 'scalar') {
+    // pointer arithmetic relies on the scalar's value (precision tracking)
+    if (d.type === 'scalar') env.markPrecise?.(dst);
+    else if (src.type === 'scalar' && !f.useImm) env.markPrecise?.(insn.src);
     adjustPtr(env, insn, op, is64, d, src);
     return;
   }
+  // a precise destination needs a precise source
+  if (d.precise && !f.useImm) env.markPrecise?.(insn.src);
   const r = cloneReg(d);
   r.id = 0;
   r.b = copyBounds(d.b);

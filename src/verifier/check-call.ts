@@ -164,6 +164,9 @@ function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: M
   const mismatch = (expected: string): never => fail(env, 'ARG_TYPE', `R${regno} type=${typeStr(r)} expected=${expected}`);
   if (arg.maybeNull && isNullConst(r) && arg.kind !== 'anything') {
     if (arg.kind === 'mem') { meta.memRegno = regno; meta.memArg = arg; }
+    // tsbpf: a NULL with no size register bounding the access must stay NULL (precision;
+    // the kernel relies on the size's precision alone)
+    if (arg.kind !== 'mem' || arg.fixedSize !== undefined) env.markPrecise?.(regno);
     return;
   }
   switch (arg.kind) {
@@ -210,15 +213,19 @@ function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: M
       const write = !!meta.memArg?.uninit || (!!meta.memArg && !meta.memArg.readOnly);
       if (isNullConst(memReg)) {
         if (r.b.umax !== 0n) fail(env, 'NULL_MEM_SIZE', `R${memRegno} type=scalar expected=${MEM_TYPES}`);
+        env.markPrecise?.(regno);
         return;
       }
       checkHelperMem(env, memRegno, memReg, Number(r.b.umin), Number(r.b.umax), write && !meta.memArg?.readOnly, zeroOk);
+      // check_mem_size_reg: the size is relied on (precision tracking)
+      env.markPrecise?.(regno);
       return;
     }
     case 'const_alloc_size_or_zero':
       if (r.type !== 'scalar') mismatch('scalar');
       if (!tnumIsConst(r.b.varOff)) fail(env, 'ALLOC_SIZE', `R${regno} is not a known constant'`);
       meta.allocSize = Number(r.b.varOff.value);
+      env.markPrecise?.(regno);
       return;
     case 'ctx':
       if (r.type !== 'ctx') mismatch('ctx');

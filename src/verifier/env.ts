@@ -38,6 +38,10 @@ export interface Env {
   callEdges: Map<number, Set<number>>;
   privileged: boolean;
   insn: Insn;
+  /** mark_chain_precision: the verifier relies on the value of scalar register regno (precision.ts). */
+  markPrecise?: (regno: number) => void;
+  /** The jump-history entry of the instruction being checked (precision tracking). */
+  histEntry?: () => import('./precision.js').HistEntry;
 }
 
 export function frame(env: Env): FuncState {

@@ -41,6 +41,8 @@ export interface RegState {
   /** Scalar value, or the variable offset of a pointer. */
   b: Bounds;
   btfName?: string;
+  /** Scalars: the verifier relied on the value (precision tracking); printed `P`. */
+  precise?: boolean;
 }
 
 export const AT_PKT_END = -1;
@@ -139,6 +141,7 @@ function scalarRanges(b: Bounds): string[] {
 /** print_reg_state, in the notation of 6.x kernels. */
 export function regStr(r: RegState): string {
   const t = r.type;
+  if (t === 'scalar' && r.precise) return 'P' + regStr({ ...r, precise: false });
   if ((t === 'scalar' || t === 'stack') && tnumIsConst(r.b.varOff)) {
     const v = BigInt.asIntN(64, r.b.varOff.value + BigInt(r.off));
     return (t === 'scalar' ? '' : 'fp') + v.toString();

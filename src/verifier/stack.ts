@@ -3,7 +3,7 @@
 // register state that was spilled there. Byte j of slot i is the byte at fp - 8*i - j - 1,
 // as the kernel numbers them.
 
-import { cloneReg, type RegState, regStr, typeStr } from './regstate.js';
+import { cloneReg, type RegState, regStr } from './regstate.js';
 
 export const STACK_INVALID = 0;
 export const STACK_SPILL = 1;
@@ -41,13 +41,8 @@ export function slotStr(i: number, s: StackSlot): string | undefined {
   if (s.types.every((t) => t === STACK_INVALID)) return undefined;
   const name = ` fp${(-i - 1) * 8}`;
   if (s.types[7] === STACK_SPILL && s.spilled) {
-    const r = s.spilled;
-    if (r.type === 'scalar') {
-      const c = r.b.varOff.mask === 0n ? BigInt.asIntN(64, r.b.varOff.value).toString() : '';
-      return `${name}=${c}`;
-    }
-    void regStr;
-    return `${name}=${typeStr(r)}`;
+    // print_verifier_state prints a spilled register as print_reg_state does (6.18)
+    return `${name}=${regStr(s.spilled)}`;
   }
   return `${name}=${s.types.map((t) => CHARS[t]).join('')}`;
 }

@@ -4,7 +4,7 @@
 // the current one holds (regsafe / stacksafe / refsafe, with id maps).
 
 import { boundsEqual, boundsWithin } from './bounds.js';
-import { cloneReg, notInit, type RegState, regStr } from './regstate.js';
+import { cloneReg, notInit, type RegState, regStr, unknownScalar } from './regstate.js';
 import { cloneSlot, emptySlot, slotStr, STACK_INVALID, STACK_MISC, STACK_SPILL, STACK_ZERO, type StackSlot } from './stack.js';
 import { tnumEq } from './tnum.js';
 
@@ -106,8 +106,22 @@ class IdMap {
   }
 }
 
-function regsafe(old: RegState, cur: RegState, idmap: IdMap, exact: boolean): boolean {
-  if (exact) {
+/**
+ * How states are compared: false = NOT_EXACT (pruning: imprecise scalars of the old state
+ * match anything), true = EXACT (loop detection), 'range' = RANGE_WITHIN (pruning against a
+ * state still being explored: every scalar by range, precise or not).
+ */
+export type Exact = boolean | 'range';
+
+/** Options of the comparison: unprivileged programs track every scalar precisely. */
+export interface CompareOpts {
+  privileged?: boolean;
+  /** Compare every scalar by range (unprivileged programs, or precision tracking off). */
+  allPrecise?: boolean;
+}
+
+function regsafe(old: RegState, cur: RegState, idmap: IdMap, exact: Exact, o: CompareOpts): boolean {
+  if (exact === true) {
     if (old.type !== cur.type) return false;
     if (old.type === 'not_init') return true;
   } else if (old.type === 'not_init') {
@@ -115,65 +129,70 @@ function regsafe(old: RegState, cur: RegState, idmap: IdMap, exact: boolean): bo
   }
   if (old.type !== cur.type || old.maybeNull !== cur.maybeNull || old.ringbuf !== cur.ringbuf || old.rdonly !== cur.rdonly) return false;
   if (old.type === 'scalar') {
-    if (exact) return boundsEqual(old.b, cur.b) && idmap.checkScalar(old.id, cur.id);
-    return boundsWithin(old.b, cur.b) && idmap.checkScalar(old.id, cur.id);
+    if (exact === true) return boundsEqual(old.b, cur.b) && idmap.checkScalar(old.id, cur.id);
+    // an imprecise scalar: nothing explored from the old state relied on its value
+    if (exact === false && !old.precise && o.privileged !== false && !o.allPrecise) return true;
+    return idmap.checkScalar(old.id, cur.id) && boundsWithin(old.b, cur.b);
   }
+  const ex = exact === true;
   if (old.off !== cur.off || old.map?.index !== cur.map?.index || old.frameno !== cur.frameno || old.subprog !== cur.subprog ||
       old.memSize !== cur.memSize || old.btfName !== cur.btfName) return false;
-  if (exact ? !boundsEqual(old.b, cur.b) : !boundsWithin(old.b, cur.b)) return false;
-  if (!tnumEq(old.b.varOff, cur.b.varOff) && exact) return false;
+  if (ex ? !boundsEqual(old.b, cur.b) : !boundsWithin(old.b, cur.b)) return false;
+  if (!tnumEq(old.b.varOff, cur.b.varOff) && ex) return false;
   if (old.type === 'pkt' || old.type === 'pkt_meta') {
-    if (exact ? old.range !== cur.range : (old.range < 0 ? old.range !== cur.range : cur.range < old.range)) return false;
+    if (ex ? old.range !== cur.range : (old.range < 0 ? old.range !== cur.range : cur.range < old.range)) return false;
   }
   if (!idmap.check(old.id, cur.id)) return false;
   if (!idmap.check(old.refObjId, cur.refObjId)) return false;
   return true;
 }
 
-function stacksafe(old: FuncState, cur: FuncState, idmap: IdMap, exact: boolean, slotLive?: (spi: number) => boolean): boolean {
+/** An unknown, imprecise scalar: what reading 8 misc bytes gives (the kernel's unbound_reg). */
+const UNBOUND: RegState = { ...unknownScalar(), precise: false };
+
+/** scalar_reg_for_stack: a 64-bit scalar spill, or 8 misc bytes (uninitialised too when allowed). */
+function scalarForSlot(s: StackSlot, o: CompareOpts): RegState | undefined {
+  if (s.types[7] === STACK_SPILL && s.spilled?.type === 'scalar' && s.spillSize === 8) return s.spilled;
+  if (s.types.every((t) => t === STACK_MISC || (t === STACK_INVALID && o.privileged !== false))) return UNBOUND;
+  return undefined;
+}
+
+function stacksafe(old: FuncState, cur: FuncState, idmap: IdMap, exact: Exact, o: CompareOpts): boolean {
+  const empty = emptySlot();
   for (let i = 0; i < old.stack.length; i++) {
-    if (slotLive && !exact && !slotLive(i)) continue;
-    const o = old.stack[i]!;
-    const c = cur.stack[i] ?? emptySlot();
-    if (exact) {
-      for (let j = 0; j < 8; j++) if (o.types[j] !== c.types[j]) return false;
-      if (!!o.spilled !== !!c.spilled) return false;
-      if (o.spilled && c.spilled && (o.spillSize !== c.spillSize || !regsafe(o.spilled, c.spilled, idmap, true))) return false;
+    const os = old.stack[i]!;
+    const cs = cur.stack[i] ?? empty;
+    if (exact === true) {
+      for (let j = 0; j < 8; j++) if (os.types[j] !== cs.types[j]) return false;
+      if (!!os.spilled !== !!cs.spilled) return false;
+      if (os.spilled && cs.spilled && (os.spillSize !== cs.spillSize || !regsafe(os.spilled, cs.spilled, idmap, true, o))) return false;
       continue;
     }
-    if (o.types[7] === STACK_SPILL && o.spilled) {
-      if (c.types[7] !== STACK_SPILL || !c.spilled || c.spillSize !== o.spillSize) {
-        // an unknown scalar spill is as good as misc bytes
-        if (o.spilled.type === 'scalar' && o.spillSize === 8 && boundsWithin(o.spilled.b, { ...o.spilled.b }) &&
-            o.spilled.b.varOff.mask === (1n << 64n) - 1n && c.types.every((t) => t === STACK_MISC || t === STACK_ZERO)) continue;
-        return false;
-      }
-      if (!regsafe(o.spilled, c.spilled, idmap, false)) return false;
-      for (let j = 0; j < 8 - o.spillSize; j++) {
-        if (o.types[j] === STACK_INVALID) continue;
-        if (o.types[j] === STACK_MISC && (c.types[j] === STACK_MISC || c.types[j] === STACK_ZERO)) continue;
-        if (o.types[j] !== c.types[j]) return false;
-      }
-      continue;
-    }
+    // byte by byte, as the kernel's stacksafe (a slot at a time where a scalar stands for it)
     for (let j = 0; j < 8; j++) {
-      const ot = o.types[j]!;
-      const ct = c.types[j]!;
+      const ot = os.types[j]!;
+      const ct = cs.types[j]!;
       if (ot === STACK_INVALID) continue;
-      if (ot === STACK_MISC) {
-        if (ct === STACK_MISC || ct === STACK_ZERO) continue;
-        if (ct === STACK_SPILL && c.spilled?.type === 'scalar') continue;
-        return false;
+      // misc bytes read as an unknown scalar: anything but a spilled pointer is as good
+      // (the kernel also lets a pointer spill pass here for privileged programs; we stay stricter)
+      if (ot === STACK_MISC && (ct === STACK_MISC || ct === STACK_ZERO || (ct === STACK_INVALID && o.privileged !== false) ||
+          (ct === STACK_SPILL && cs.spilled?.type === 'scalar'))) continue;
+      const oreg = scalarForSlot(os, o);
+      const creg = scalarForSlot(cs, o);
+      if (oreg && creg) {
+        if (!regsafe(oreg, creg, idmap, exact, o)) return false;
+        break;
       }
-      if (ot === STACK_ZERO) {
-        if (ct === STACK_ZERO) continue;
-        if (ct === STACK_SPILL && c.spilled?.type === 'scalar' && c.spilled.b.varOff.mask === 0n && c.spilled.b.varOff.value === 0n) continue;
-        return false;
-      }
+      if (ot === STACK_MISC && ct === STACK_ZERO) continue;
       if (ot !== ct) return false;
+      if (j !== 7) continue;
+      if (ot === STACK_SPILL) {
+        if (!os.spilled || !cs.spilled || os.spillSize !== cs.spillSize) return false;
+        if (!regsafe(os.spilled, cs.spilled, idmap, exact, o)) return false;
+      }
     }
   }
-  if (exact) {
+  if (exact === true) {
     for (let i = old.stack.length; i < cur.stack.length; i++) if (cur.stack[i]!.types.some((t) => t !== STACK_INVALID)) return false;
   }
   return true;
@@ -188,7 +207,7 @@ export interface Liveness {
  * Does old (explored, fully verified) cover cur at instruction pc? `exact` asks for
  * equality (loop detection).
  */
-export function statesEqual(old: VState, cur: VState, pc: number, live: Liveness | undefined, exact: boolean): boolean {
+export function statesEqual(old: VState, cur: VState, pc: number, live: Liveness | undefined, exact: Exact, o: CompareOpts = {}): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
   const idmap = new IdMap();
@@ -199,10 +218,10 @@ export function statesEqual(old: VState, cur: VState, pc: number, live: Liveness
     const top = fi === old.frames.length - 1;
     const mask = live ? (top ? live.liveIn(pc) : live.liveIn(old.frames[fi + 1]!.callsite + 1) & 0x3c0) : 0x7ff;
     for (let r = 0; r < 11; r++) {
-      if (!exact && r !== 10 && !(mask & (1 << r))) continue;
-      if (!regsafe(of.regs[r]!, cf.regs[r]!, idmap, exact)) return false;
+      if (exact !== true && r !== 10 && !(mask & (1 << r))) continue;
+      if (!regsafe(of.regs[r]!, cf.regs[r]!, idmap, exact, o)) return false;
     }
-    if (!stacksafe(of, cf, idmap, exact)) return false;
+    if (!stacksafe(of, cf, idmap, exact, o)) return false;
   }
   for (let i = 0; i < old.refs.length; i++) {
     if (!idmap.check(old.refs[i]!.id, cur.refs[i]!.id)) return false;

@@ -25,6 +25,8 @@ import {
   AT_PKT_END, BEYOND_PKT_END, type MapInfo, cloneReg, constScalar, isPointer, notInit, pointer, type RegState, typeStr, unknownScalar,
 } from './regstate.js';
 import { type VState, allRegs, cloneState, frameStr, newFrame, statesEqual } from './states.js';
+import { isSpill } from './stack.js';
+import { type ChainState, type HistEntry, type Linked, type PrecisionCtx, markRegPrecise, propagatePrecision } from './precision.js';
 import { tnumIsConst } from './tnum.js';
 
 export interface VerifyOptions {
@@ -33,6 +35,11 @@ export interface VerifyOptions {
   privileged?: boolean;
   /** Record the branch decisions of the failing path (explain mode). */
   trace?: boolean;
+  /**
+   * Precision tracking (default true): imprecise scalars of explored states match anything in
+   * pruning. false compares every scalar by range (more states; used to cross-check).
+   */
+  precision?: boolean;
 }
 
 export interface VerifyStats {
@@ -53,7 +60,7 @@ export interface VerifyResult {
   trace?: { path: Array<{ from: number; to: number; taken: boolean }>; regs: string; stateLine: string };
 }
 
-interface Explored {
+interface Explored extends ChainState {
   state: VState;
   branches: number;
   parent: Explored | null;
@@ -68,6 +75,9 @@ interface Pending {
   path: Array<{ from: number; to: number; taken: boolean }>;
   /** Callback re-entry: may be pruned against an in-progress state at the callback's entry. */
   reentry?: boolean;
+  /** Precision tracking: first insn and jump history of the path segment since cp. */
+  first: number;
+  hist: HistEntry[];
 }
 
 const MAX_STATES_PER_INSN = 32;
@@ -98,10 +108,34 @@ function topRegs(s: VState): RegState[] {
 }
 
 /** Copy refined bounds to every scalar linked to r by id (sync_linked_regs). */
-function syncLinked(state: VState, r: RegState): void {
+function syncLinked(state: VState, r: RegState, linked: readonly Linked[]): void {
   if (r.type !== 'scalar' || !r.id) return;
-  for (const x of allRegs(state)) {
-    if (x !== r && x.type === 'scalar' && x.id === r.id) x.b = { ...r.b };
+  // sync_linked_regs: only the live registers (and spills) collected at the jump
+  for (const l of linked) {
+    const f = state.frames[l.frame];
+    const x = l.spi ? f?.stack[l.reg]?.spilled : f?.regs[l.reg];
+    if (x && x !== r && x.type === 'scalar' && x.id === r.id) x.b = { ...r.b };
+  }
+}
+
+/** collect_linked_regs: live scalars (and spilled ones) sharing id, at most 6 (LINKED_REGS_MAX). */
+function collectLinked(env: Env, id: number, out: Linked[]): void {
+  const st = env.cur;
+  const top = st.frames.length - 1;
+  const add = (l: Linked): void => {
+    if (out.length >= 6 || out.some((o) => o.frame === l.frame && o.reg === l.reg && !!o.spi === !!l.spi)) return;
+    out.push(l);
+  };
+  for (let i = top; i >= 0; i--) {
+    const live = env.cfg.live[i === top ? env.pc : st.frames[i + 1]!.callsite] ?? 0x3ff;
+    const f = st.frames[i]!;
+    for (let j = 0; j < 10; j++) {
+      const r = f.regs[j]!;
+      if (live & (1 << j) && r.type === 'scalar' && r.id === id) add({ frame: i, reg: j });
+    }
+    f.stack.forEach((s, j) => {
+      if (isSpill(s) && s.spilled!.type === 'scalar' && s.spilled!.id === id) add({ frame: i, reg: j, spi: true });
+    });
   }
 }
 
@@ -262,6 +296,29 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
   let path: Array<{ from: number; to: number; taken: boolean }> = [];
   let reentry = false;
   const liveness = { liveIn: (p: number) => cfg.live[p] ?? 0x3ff };
+  // precision tracking (precision.ts): the current path segment since the last checkpoint
+  let segFirst = 0;
+  let segHist: HistEntry[] = [];
+  /** push_jmp_history: the entry of the instruction being checked (created once per insn). */
+  const histEntry = (): HistEntry => {
+    const last = segHist[segHist.length - 1];
+    if (last && last.idx === pc && curHasEntry) return last;
+    const e: HistEntry = { idx: pc, prev: entryPrev };
+    segHist.push(e);
+    curHasEntry = true;
+    return e;
+  };
+  let curHasEntry = false;
+  /** The instruction executed before the current one (prev is overwritten while checking). */
+  let entryPrev = -1;
+  const pctx = (): PrecisionCtx => ({
+    cur: env.cur, parent: cp, firstIdx: segFirst, hist: segHist, pc: env.pc,
+    insnAt: (p) => cfg.bySlot[p], insnText: (i) => insnText(env, i), log,
+  });
+  // unprivileged programs have every scalar precise, as the kernel's (no backtracking needed)
+  const tracking = (opts.privileged ?? true) && opts.precision !== false;
+  const cmpOpts = { privileged: env.privileged, allPrecise: !tracking };
+  if (tracking) { env.markPrecise = (regno) => markRegPrecise(pctx(), regno); env.histEntry = histEntry; }
 
   const finishPath = (): void => {
     let c = cp;
@@ -274,7 +331,21 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
   const pushBranch = (state: VState, target: number, from: number, taken: boolean, re = false): void => {
     if (pending.length >= MAX_PENDING) fail(env, 'JMP_SEQ_TOO_COMPLEX', `The sequence of ${MAX_PENDING} jumps is too complex.`, 7);
     if (cp) cp.branches++;
-    pending.push({ state, pc: target, prev: from, cp, logPos: log.size, path: opts.trace ? [...path, { from, to: target, taken }] : [], reentry: re });
+    pending.push({ state, pc: target, prev: from, cp, logPos: log.size, path: opts.trace ? [...path, { from, to: target, taken }] : [], reentry: re,
+      first: segFirst, hist: segHist.map((h) => ({ ...h })) });
+  };
+  /** The jump-history entry of a jump target (is_jmp_point), and of a segment's first insn. */
+  const noteJmpPoint = (re: boolean): void => {
+    if (prev === pc - 1 && !(pc === segFirst && segHist.length === 0)) return;
+    const e = histEntry();
+    // another iteration of a callback: reached from the callback's exit, not from a call
+    if (re && cfg.bySlot[prev]?.form?.kind === 'exit') e.reentry = true;
+  };
+  /** The path is pruned against e: what e relied on, the current path relies on too. */
+  const pruned = (e: Explored): void => {
+    if (!tracking) return;
+    noteJmpPoint(reentry);
+    propagatePrecision(pctx(), e.state);
   };
   /** Returns true when the path can stop here. */
   const isStateVisited = (at: number): boolean => {
@@ -284,7 +355,8 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
     for (const e of list ?? []) {
       if (e.branches > 0) {
         const loopEntry = reentry && at === topFrame.subprog && topFrame.inCallback;
-        if (loopEntry ? statesEqual(e.state, cur, at, liveness, false) : false) return true;
+        // a state still being explored has not got its precision marks yet: compare every scalar
+        if (loopEntry && statesEqual(e.state, cur, at, liveness, 'range', cmpOpts)) { pruned(e); return true; }
         if (!loopEntry && statesEqual(e.state, cur, at, undefined, true)) {
           log.linfo(at, '; ');
           const top = (st: VState): string => frameStr(st.frames[st.frames.length - 1]!, st.refs, 'all', 'all');
@@ -292,8 +364,9 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
         }
         continue;
       }
-      if (statesEqual(e.state, cur, at, liveness, false)) return true;
+      if (statesEqual(e.state, cur, at, liveness, false, cmpOpts)) { pruned(e); return true; }
     }
+    if ((list?.length ?? 0) > stats.maxStatesPerInsn) stats.maxStatesPerInsn = list!.length;
     const force = cfg.bySlot[at]?.form?.kind === 'jcond' || (topFrame.inCallback && at === topFrame.subprog);
     const add = force || (jmpsProcessed - prevJmps >= 2 && stats.processed - prevInsns >= 8) ||
       (list && list.length === 0);
@@ -307,13 +380,15 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
       list.splice(k, 1);
       liveStates--;
     }
-    const e: Explored = { state: cloneState(cur), branches: 1, parent: cp };
+    const e: Explored = { state: cloneState(cur), branches: 1, parent: cp, firstIdx: segFirst, lastIdx: prev, hist: segHist };
     list.push(e);
     cp = e;
+    segFirst = at;
+    segHist = [];
+    curHasEntry = false;
     stats.totalStates++;
     liveStates++;
     if (liveStates > stats.peakStates) stats.peakStates = liveStates;
-    if (list.length - 1 > stats.maxStatesPerInsn) stats.maxStatesPerInsn = list.length - 1;
     return false;
   };
   /** The current path is done; continue with the next pending one. Returns false when none is left. */
@@ -330,6 +405,9 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
     cp = p.cp;
     path = p.path;
     reentry = !!p.reentry;
+    segFirst = p.first;
+    segHist = p.hist;
+    curHasEntry = false;
     if (level === 1) {
       log.reset(Math.max(p.logPos - 1, 0));
       log.write(' ');
@@ -345,6 +423,9 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
     for (;;) {
       env.pc = pc;
       if (++stats.processed > MAX_INSNS) fail(env, 'TOO_LARGE', `BPF program is too large. Processed ${stats.processed} insn`, 7);
+      curHasEntry = false;
+      entryPrev = prev;
+      const re = reentry;
       if (cfg.prunePoints.has(pc) || reentry) {
         const skip = isStateVisited(pc);
         reentry = false;
@@ -355,6 +436,7 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
           continue;
         }
       }
+      if (tracking) noteJmpPoint(re);
       const insn = cfg.bySlot[pc]!;
       env.insn = insn;
       const fr = frame(env);
@@ -381,23 +463,40 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
           break;
         case 'ldx': {
           checkRead(env, insn.src);
+          // a fill from a spilled register: recorded for backtracking (INSN_F_STACK_ACCESS)
+          const sa = tracking ? stackSlotAt(env, insn.src, insn.off) : undefined;
+          const fill = sa && isSpill(env.cur.frames[sa.frame]!.stack[sa.spi]);
           const v = memAccess(env, insn.src, insn.off, f.size!, false, { signExtend: !!f.signExtend });
           setReg(env, insn.dst, v ?? unknownScalar());
+          if (fill) histEntry().stack = sa;
           break;
         }
         case 'stx': {
           const v = checkRead(env, insn.src);
           checkRead(env, insn.dst);
+          const sa = tracking ? stackSlotAt(env, insn.dst, insn.off) : undefined;
+          const before = sa ? env.cur.frames[sa.frame]!.stack[sa.spi]?.spilled : undefined;
+          const d = frame(env).regs[insn.dst]!;
           memAccess(env, insn.dst, insn.off, f.size!, true, { value: v });
+          if (sa && spilledNow(env, sa, before)) histEntry().stack = sa;
+          // check_stack_write_var_off: zero kept in STACK_ZERO slots relies on the value
+          if (d.type === 'stack' && !tnumIsConst(d.b.varOff) && v.type === 'scalar' && tnumIsConst(v.b.varOff) && !v.b.varOff.value) env.markPrecise?.(insn.src);
           break;
         }
-        case 'st':
+        case 'st': {
           checkRead(env, insn.dst);
+          const sa = tracking ? stackSlotAt(env, insn.dst, insn.off) : undefined;
+          const before = sa ? env.cur.frames[sa.frame]!.stack[sa.spi]?.spilled : undefined;
           memAccess(env, insn.dst, insn.off, f.size!, true, { imm: BigInt(insn.imm) });
+          if (sa && spilledNow(env, sa, before)) histEntry().stack = sa;
           break;
-        case 'atomic':
+        }
+        case 'atomic': {
+          const sa = tracking ? stackSlotAt(env, insn.dst, insn.off) : undefined;
           checkAtomic(env, insn);
+          if (sa) histEntry().stack = sa;
           break;
+        }
         case 'lddw':
           checkLddw(env, insn);
           break;
@@ -408,6 +507,12 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
           jmpsProcessed++;
           if (f.op === 'ja') { next = jumpTarget(insn); break; }
           next = checkCond(env, insn, pushBranch, (from, to, taken) => { if (opts.trace) path.push({ from, to, taken }); });
+          // check_cond_jmp_op prints the state under the jump's own index
+          if (level >= 1 && (env.scratchRegs || env.scratchSlots.size)) {
+            log.insnState(pc, frameStr(frame(env), env.cur.refs, env.scratchRegs, env.scratchSlots));
+            env.scratchRegs = 0;
+            env.scratchSlots = new Set();
+          }
           break;
         }
         case 'jcond': {
@@ -473,6 +578,21 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
   const res = finish();
   res.stackDepth = env.stackDepth;
   return res;
+}
+
+/** The stack slot a fixed-offset access through register r at off touches (precision tracking). */
+function stackSlotAt(env: Env, r: number, off: number): { frame: number; spi: number } | undefined {
+  const p = frame(env).regs[r];
+  if (!p || p.type !== 'stack' || !tnumIsConst(p.b.varOff)) return undefined;
+  const o = p.off + Number(BigInt.asIntN(64, p.b.varOff.value)) + off;
+  if (o >= 0 || o < -512 || !env.cur.frames[p.frameno]) return undefined;
+  return { frame: p.frameno, spi: (-o - 1) >> 3 };
+}
+
+/** Did the store just spill a register into the slot? */
+function spilledNow(env: Env, sa: { frame: number; spi: number }, before: RegState | null | undefined): boolean {
+  const s = env.cur.frames[sa.frame]?.stack[sa.spi];
+  return !!s && isSpill(s) && s.spilled !== before;
 }
 
 function insnText(env: Env, insn: Insn): string {
@@ -595,9 +715,20 @@ function checkCond(env: Env, insn: Insn, push: (s: VState, target: number, from:
       pred = op === 'jeq' ? 0 : 1;
     }
   } else if (is64 && isPktEndPair(dst, src)) pred = pktBranchTaken(dst, src, op);
+  // a branch decided by a scalar relies on its value (precision tracking)
+  const markOperands = (): void => {
+    if (dst.type === 'scalar') env.markPrecise?.(insn.dst);
+    if (!f.useImm && src.type === 'scalar') env.markPrecise?.(insn.src);
+  };
+  if (pred >= 0) markOperands();
   if (pred === 1) { note(pc, target, true); return target; }
   if (pred === 0) { note(pc, pc + 1, false); return pc + 1; }
 
+  // scalars linked by id refine together (recorded in the jump history for backtracking)
+  const linked: Linked[] = [];
+  if (!f.useImm && src.type === 'scalar' && src.id) collectLinked(env, src.id, linked);
+  if (dst.type === 'scalar' && dst.id) collectLinked(env, dst.id, linked);
+  if (linked.length > 1 && env.histEntry) env.histEntry().linked = linked;
   const other = cloneState(env.cur);
   const tr = topRegs(other);
   const fr = topRegs(env.cur);
@@ -615,11 +746,15 @@ function checkCond(env: Env, insn: Insn, push: (s: VState, target: number, from:
     tDst.b = { ...tDst.b };
     if (!f.useImm) tSrc.b = { ...tSrc.b };
     if (!refineCond(tDst.b, tSrc.b, negateCond(op), is64)) thisDead = true;
-    if (!otherDead) { syncLinked(other, oDst); if (!f.useImm) syncLinked(other, oSrc); }
-    if (!thisDead) { syncLinked(env.cur, tDst); if (!f.useImm) syncLinked(env.cur, tSrc); }
+    if (!otherDead) { if (!f.useImm) syncLinked(other, oSrc, linked); syncLinked(other, oDst, linked); }
+    if (!thisDead) { if (!f.useImm) syncLinked(env.cur, tSrc, linked); syncLinked(env.cur, tDst, linked); }
+    // a branch found impossible from the ranges relies on them too
+    if (otherDead || thisDead) markOperands();
   } else if (is64 && (op === 'jeq' || op === 'jne')) {
     const [p, s] = dst.type === 'scalar' ? [src, dst] : [dst, src];
     if (p.maybeNull && p.id && s.type === 'scalar' && tnumIsConst(s.b.varOff) && s.b.varOff.value === 0n) {
+      // tsbpf also takes a register holding 0 (the kernel only `if rX == 0`): it must stay 0
+      if (!f.useImm) markOperands();
       // if (p == 0): taken branch has NULL for jeq
       markPtrOrNull(env, other, p.id, op === 'jeq');
       markPtrOrNull(env, env.cur, p.id, op !== 'jeq');
@@ -684,6 +819,7 @@ function checkExit(env: Env, push: (s: VState, target: number, from: number, tak
     const r0 = callee.inCallback ? checkRead(env, 0) : frame(env).regs[0]!;
     if (callee.inCallback) {
       if (r0.type !== 'scalar') fail(env, 'CB_RET', `At callback return the register R0 is not a known value (${typeStr(r0)})`, 22);
+      env.markPrecise?.(0);
       const [lo, hi] = callee.cbRet ?? [0n, 1n];
       if (r0.b.smin < lo || r0.b.smax > hi) fail(env, 'CB_RET', `At callback return the register R0 has${rangeDesc(r0)} should have been in [${lo}, ${hi}]`, 22);
     }
@@ -735,6 +871,8 @@ function checkExit(env: Env, push: (s: VState, target: number, from: number, tak
     return undefined;
   }
   if (range) {
+    // check_return_code relies on R0's value
+    env.markPrecise?.(0);
     const [lo, hi] = range;
     if (r0.b.smin < BigInt(lo) || r0.b.smax > BigInt(hi)) {
       fail(env, 'RET_RANGE', `At program exit the register R0 has${rangeDesc(r0)} should have been in [${lo}, ${hi}]`, 22);
