@@ -10,11 +10,11 @@ import type { Insn } from '../isa/insn.js';
 import { KERNEL_GPL_ONLY, KERNEL_HELPER_ACCESS } from '../progs/helper-access.js';
 import { MapType, ProgType } from '../uapi/bpf.js';
 import { BPF_MAX_VAR_SIZ, type Env, checkRead, fail, frame, nextId, noteStack } from './env.js';
-import { packetAccess, regionAccess, stackBounds, stackHelperRead, stackHelperWrite } from './check-mem.js';
+import { argAlignment, packetAccess, regionAccess, stackBounds, stackHelperRead, stackHelperWrite } from './check-mem.js';
 import { type MapInfo, notInit, pointer, type RegState, typeStr, unknownScalar } from './regstate.js';
 import { allRegs, newFrame, type FuncState } from './states.js';
 import { STACK_SPILL, STACK_ZERO, slotOf } from './stack.js';
-import { tnumIsConst } from './tnum.js';
+import { tnumIsConst, tnumStr } from './tnum.js';
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 
@@ -105,7 +105,11 @@ function mapCompat(env: Env, proto: HelperProto, map: MapInfo): void {
 
 /** Is the pointer in r (a memory argument) good for `size` bytes? Reads need initialised memory. */
 function checkHelperMem(env: Env, regno: number, r: RegState, size: number, umaxSize: number, write: boolean, zeroOk: boolean): void {
-  if (size === 0 && umaxSize === 0 && zeroOk) return;
+  if (size === 0 && umaxSize === 0 && zeroOk) {
+    // check_stack_range_initialized checks the bounds of a zero-sized stack access too
+    if (r.type === 'stack') stackBounds(env, regno, r, r.off, 0, write ? ' indirect write to' : ' indirect read from');
+    return;
+  }
   switch (r.type) {
     case 'stack': {
       const { min, max } = stackBounds(env, regno, r, r.off, umaxSize, write ? ' indirect write to' : ' indirect read from');
@@ -120,6 +124,7 @@ function checkHelperMem(env: Env, regno: number, r: RegState, size: number, umax
       return;
     case 'map_value':
       if (write && r.map!.spec.flags & (1 << 7)) fail(env, 'MAP_RDONLY', `write into map forbidden, value_size=${r.map!.spec.valueSize} off=${r.off} size=${umaxSize}`);
+      if (!write && r.map!.spec.flags & (1 << 8)) fail(env, 'MAP_WRONLY', `read from map forbidden, value_size=${r.map!.spec.valueSize} off=${r.off} size=${umaxSize}`);
       regionAccess(env, regno, r, r.off, umaxSize, r.map!.spec.valueSize, zeroOk, 'MAP_VALUE_ACCESS');
       checkLockOverlap(env, r, r.off, umaxSize);
       return;
@@ -157,6 +162,22 @@ export function constKey(env: Env, r: RegState, keySize: number): bigint | undef
   return 0n;
 }
 
+const PKT_ARG_KINDS = new Set(['map_key', 'map_value', 'mem', 'long', 'int']);
+
+/** may_access_direct_pkt_data(env, meta, BPF_READ) for a helper's argument. */
+function helperPktAccess(env: Env, proto: HelperProto): boolean {
+  switch (env.info?.type) {
+    case ProgType.LWT_IN: case ProgType.LWT_OUT: case ProgType.LWT_SEG6LOCAL: case ProgType.SK_REUSEPORT: case ProgType.FLOW_DISSECTOR:
+    case ProgType.CGROUP_SKB: case ProgType.SCHED_CLS: case ProgType.SCHED_ACT: case ProgType.XDP: case ProgType.LWT_XMIT:
+    case ProgType.SK_SKB: case ProgType.SK_MSG:
+      return !!proto.pktAccess;
+    case ProgType.CGROUP_SOCKOPT:
+      return true;
+    default:
+      return false;
+  }
+}
+
 function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: Meta): void {
   const regno = i + 1;
   if (arg.kind === 'dontcare') return;
@@ -168,6 +189,10 @@ function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: M
     // the kernel relies on the size's precision alone)
     if (arg.kind !== 'mem' || arg.fixedSize !== undefined) env.markPrecise?.(regno);
     return;
+  }
+  // may_access_direct_pkt_data for helpers: packet pointers only go to helpers with pkt_access
+  if ((r.type === 'pkt' || r.type === 'pkt_meta') && !r.maybeNull && PKT_ARG_KINDS.has(arg.kind) && !helperPktAccess(env, proto)) {
+    fail(env, 'PKT_HELPER', 'helper access to the packet is not allowed', 13);
   }
   switch (arg.kind) {
     case 'anything': return;
@@ -200,6 +225,7 @@ function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: M
       // in/out arguments (MEM_WRITE without MEM_UNINIT: check_mtu's mtu_len) are read first
       if (!arg.uninit) checkHelperMem(env, regno, r, n, n, false, false);
       checkHelperMem(env, regno, r, n, n, true, false);
+      if (arg.aligned) argAlignment(env, r, n);
       return;
     }
     case 'const_size': case 'const_size_or_zero': {
@@ -230,6 +256,7 @@ function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: M
     case 'ctx':
       if (r.type !== 'ctx') mismatch('ctx');
       if (r.off) fail(env, 'CTX_MODIFIED', `dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
+      if (!tnumIsConst(r.b.varOff) || r.b.varOff.value) fail(env, 'CTX_VAR_OFF', `variable ctx access var_off=${tnumStr(r.b.varOff)} disallowed`);
       return;
     case 'func':
       if (r.type !== 'func') mismatch('func');
@@ -441,7 +468,8 @@ export function checkHelperCall(env: Env, insn: Insn): CallbackRequest | undefin
   }
   fr.regs[0] = r0;
   env.scratchRegs |= 1;
-  if (proto.changesPktData) clearPktPointers(env);
+  // a tail call may run a program that changes packet data and, from a subprogram, return here (6.13+)
+  if (proto.changesPktData || proto.name === 'tail_call') clearPktPointers(env);
   return callback;
 }
 

@@ -299,6 +299,15 @@ function strictAlignment(env: Env, r: RegState, insnOff: number, size: number): 
   fail(env, 'MISALIGNED', `misaligned ${desc}access off ${tnStr(r.b)}+${r.off}+${insnOff} size ${size}`);
 }
 
+/** check_ptr_alignment(strict) of a helper's MEM_ALIGNED argument (bpf_strtol's result...). */
+export function argAlignment(env: Env, r: RegState, size: number): void {
+  if (r.type === 'stack') {
+    if (!tnumIsAligned(tnumAdd(r.b.varOff, tnumConst(BigInt(r.off))), size)) fail(env, 'STACK_MISALIGNED', `misaligned stack access off ${tnStr(r.b)}+${r.off}+0 size ${size}`);
+    return;
+  }
+  strictAlignment(env, r, 0, size);
+}
+
 /**
  * check_mem_access for one load or store through register `regno` (insn off, size).
  * Returns the loaded value for reads (already sized / sign-extended).
@@ -308,7 +317,8 @@ export function memAccess(env: Env, regno: number, insnOff: number, size: number
   const r = env.cur.frames[env.cur.frames.length - 1]!.regs[regno]!;
   const off = insnOff + r.off;
   let result: RegState | undefined;
-  if (opts.atomic) strictAlignment(env, r, insnOff, size);
+  // BPF_F_STRICT_ALIGNMENT (unless BPF_F_ANY_ALIGNMENT): every access, as on hosts without efficient unaligned access
+  if (opts.atomic || ((env.prog.flags & 1) && !(env.prog.flags & 2))) strictAlignment(env, r, insnOff, size);
   if (r.maybeNull && r.type !== 'scalar') fail(env, 'NULL_DEREF', `R${regno} invalid mem access '${typeStr(r)}'`);
   switch (r.type) {
     case 'ctx':

@@ -189,6 +189,16 @@ call 130
 r0 = 0
 exit`, maps: [HASH] },
   { code: 'TAIL_CALL_MAP', template: 'expected prog array map for tail call', hint: 'bpf_tail_call takes a BPF_MAP_TYPE_PROG_ARRAY', case: 'tail_call_wrong_map' },
+  { code: 'PKT_HELPER', template: 'helper access to the packet is not allowed', hint: 'this helper cannot read or write packet memory directly: copy the bytes to the stack first', trigger: `r2 = *(u32 *)(r1 + 76)
+r7 = *(u32 *)(r1 + 80)
+r3 = r2
+r2 += 8
+if r2 > r7 goto +3
+r2 = 0
+r4 = 4
+call 26
+r0 = 0
+exit`, progType: 3 },
   { code: 'LOCAL_STORAGE_FLAGS', template: "get_local_storage() doesn't support non-zero flags", hint: 'bpf_get_local_storage cannot fail: its flags must be 0', trigger: `r1 = map[cgs] ll
 r2 = 7
 call 81

@@ -175,8 +175,13 @@ function markPtrOrNull(env: Env, state: VState, id: number, isNull: boolean): vo
 }
 
 function isPktEndPair(dst: RegState, src: RegState): boolean {
+  // a meta pointer is bounded by packet data only when compared with data itself (reg_is_init_pkt_pointer)
   return (dst.type === 'pkt' && src.type === 'pkt_end') || (dst.type === 'pkt_end' && src.type === 'pkt') ||
-    (dst.type === 'pkt_meta' && src.type === 'pkt') || (dst.type === 'pkt' && src.type === 'pkt_meta');
+    (dst.type === 'pkt_meta' && isInitPkt(src)) || (isInitPkt(dst) && src.type === 'pkt_meta');
+}
+
+function isInitPkt(r: RegState): boolean {
+  return r.type === 'pkt' && r.off === 0 && tnumIsConst(r.b.varOff) && r.b.varOff.value === 0n;
 }
 
 function isLow(r: RegState, other: RegState): boolean {
@@ -216,7 +221,8 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
   };
 
   const insns = prog.insns;
-  const problems = validateProgram(insns);
+  // writes to r10 are refused where they are reached (check_reg_arg), not in dead code
+  const problems = validateProgram(insns).filter((p) => p.reason !== 'frame pointer is read only');
   if (problems.length) {
     const p = problems[0]!;
     const msg = p.reason.startsWith('jump out of range') ? p.reason : p.reason;
@@ -439,6 +445,7 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
       if (tracking) noteJmpPoint(re);
       const insn = cfg.bySlot[pc]!;
       env.insn = insn;
+      if (insn.form?.writesDst && insn.dst === 10) fail(env, 'INVALID_INSN', 'frame pointer is read only', 13);
       const fr = frame(env);
       if (level >= 2 && doPrintState) {
         log.write(`\nfrom ${prev} to ${pc}:${frameStr(fr, env.cur.refs, 'all', 'all')}\n`);
@@ -751,7 +758,8 @@ function checkCond(env: Env, insn: Insn, push: (s: VState, target: number, from:
     // a branch found impossible from the ranges relies on them too
     if (otherDead || thisDead) markOperands();
   } else if (is64 && (op === 'jeq' || op === 'jne')) {
-    const [p, s] = dst.type === 'scalar' ? [src, dst] : [dst, src];
+    // only `if ptr == 0` / `if ptr == rX (known 0)`: the kernel does not infer through `if rX == ptr`
+    const [p, s] = [dst, src];
     if (p.maybeNull && p.id && s.type === 'scalar' && tnumIsConst(s.b.varOff) && s.b.varOff.value === 0n) {
       // tsbpf also takes a register holding 0 (the kernel only `if rX == 0`): it must stay 0
       if (!f.useImm) markOperands();
@@ -895,7 +903,8 @@ function checkStackDepth(env: Env): void {
     const d = depth + round(env.stackDepth.get(fn) ?? 0);
     if (d > 512) fail(env, 'STACK_TOO_LARGE', `combined stack size of ${calls} calls is ${d}. Too large`, 13);
     for (const c of env.callEdges.get(fn) ?? []) {
-      if (seen.has(c)) continue;
+      // the kernel walks the call graph statically: recursion, even bounded, never ends there
+      if (seen.has(c)) fail(env, 'CALL_TOO_DEEP', 'the call stack of 8 frames is too deep !', 7);
       seen.add(c);
       walk(c, d, calls + 1, seen);
       seen.delete(c);

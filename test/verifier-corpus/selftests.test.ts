@@ -29,9 +29,9 @@ function knownDifferences(rows: Row[], s: Summary, causes: Record<string, Cause>
   const d = disagreements(rows);
   const causeOf = (key: string, kind: string, feature?: string): Cause => {
     if (causes[key]) return causes[key]!;
+    if (kind === 'unsupported feature') return { cause: 'unsupported feature', note: feature ?? '' };
     const file = key.split(':')[0]!;
     if (causes[file]) return causes[file]!;
-    if (kind === 'unsupported feature') return { cause: 'unsupported feature', note: feature ?? '' };
     return { cause: 'bug', note: 'not analysed yet' };
   };
   const groups = new Map<string, string[]>();
