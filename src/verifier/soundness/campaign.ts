@@ -160,8 +160,10 @@ function listing(p: ProgramSpec): string {
 
 export function runCampaign(o: CampaignOptions): { counts: CampaignCounts; failures: Failure[] } {
   const master = new Rng(o.seed);
-  const rt = new Runtime({ ncpus: 1 });
-  rt.cpu.budget = 200_000;
+  const fresh = (): Runtime => { const r = new Runtime({ ncpus: 1 }); r.cpu.budget = 200_000; return r; };
+  // a fresh runtime now and then: what programs leave behind (trace logs, ring buffers,
+  // ids) must not pile up over a long campaign
+  let rt = fresh();
   const c: CampaignCounts = {
     programs: 0, generated: 0, mutated: 0, acceptedPriv: 0, acceptedUnpriv: 0, runs: 0, refusedRuns: 0, findings: {}, verifierCrashes: 0,
     kernel: { asked: 0, bothAccept: 0, weAcceptKernelRejects: { safety: 0, limit: 0, unsupported: 0, 'no-answer': 0 }, askedRejected: 0, kernelAcceptsWeReject: 0 },
@@ -202,6 +204,7 @@ export function runCampaign(o: CampaignOptions): { counts: CampaignCounts; failu
   };
   for (let i = 0; i < o.runs; i++) {
     const r = master.fork();
+    if (i % 250 === 249) rt = fresh();
     let prog: ProgramSpec, maps: Map<string, MapSpec>, text: string, origin: string, loops: boolean;
     if (r.chance(share)) {
       const s = r.pick(seeds);
