@@ -4,7 +4,7 @@
 // even start verifying (no program type, attach targets it wants) are counted apart, by reason.
 //
 //   node scripts/verifier-corpus.mjs CORPUS_DIR [--labels FILE] [--relabel] [--kernel-only]
-//        [--only REGEX] [--json FILE]
+//        [--only REGEX] [--json FILE] [--max-kernel-insns N]
 // --labels FILE: kernel verdicts recorded earlier (labels.json); without --relabel the kernel
 //   is not asked again. --relabel: ask the running kernel and (re)write FILE.
 // --kernel-only: no tsbpf runs (with --relabel: just record the kernel's verdicts).
@@ -18,12 +18,13 @@ import { kernelLoad, kernelErrorText, guessProgType, corpusObjects, linkLegacyIn
 const args = process.argv.slice(2);
 const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 const flag = (name) => args.includes(name);
-const root = args.find((a, i) => !a.startsWith('--') && !(i > 0 && ['--labels', '--only', '--json'].includes(args[i - 1])));
+const root = args.find((a, i) => !a.startsWith('--') && !(i > 0 && ['--labels', '--only', '--json', '--max-kernel-insns'].includes(args[i - 1])));
 if (!root) { console.error('usage: verifier-corpus.mjs CORPUS_DIR [--labels FILE] [--relabel] [--kernel-only] [--only REGEX] [--json FILE]'); process.exit(2); }
 const labelsPath = opt('--labels');
 const relabel = flag('--relabel') || !labelsPath;
 const kernelOnly = flag('--kernel-only');
 const only = opt('--only') ? new RegExp(opt('--only')) : undefined;
+const maxKernelInsns = opt('--max-kernel-insns') ? Number(opt('--max-kernel-insns')) : Infinity;
 const jsonOut = opt('--json') ?? process.env.VERIFIER_CORPUS_JSON;
 
 const old = labelsPath && existsSync(labelsPath) ? JSON.parse(readFileSync(labelsPath, 'utf8')) : { programs: [], objects: [] };
@@ -66,7 +67,7 @@ for (const file of corpusObjects(root)) {
       if (!k) Object.assign(label, { verdict: 'skip', reason: 'kernel unavailable' });
       else if (k.ok || /processed \d+ insns/.test(k.log)) {
         const m = /processed (\d+) insns/.exec(k.log);
-        Object.assign(label, { verdict: k.ok ? 'accept' : 'reject', errno: k.errno, message: k.ok ? '' : firstLine(kernelErrorText(k.log)), processed: m ? Number(m[1]) : 0, btf: !!k.btf });
+        Object.assign(label, { verdict: k.ok ? 'accept' : 'reject', errno: k.errno, message: k.ok ? '' : firstLine(kernelErrorText(k.log)).replace(/processed \d+ insns.*$/, '').trimEnd(), processed: m ? Number(m[1]) : 0, btf: !!k.btf });
       } else {
         const why = k.stage === 'map_create' ? `map_create failed (errno ${k.errno})` : `kernel refused before verifying (errno ${k.errno}): ${firstLine(k.log.trim().split('\n').pop())}`;
         Object.assign(label, { verdict: 'skip', errno: k.errno, reason: why });
@@ -78,6 +79,7 @@ for (const file of corpusObjects(root)) {
     row.kernel = label.verdict === 'accept';
     row.kernelMsg = label.message;
     row.kernelProcessed = label.processed;
+    if (!kernelOnly && (label.processed ?? 0) > maxKernelInsns) { skip(row, `kernel processed more than ${maxKernelInsns} insns (--max-kernel-insns)`); rows.push(row); continue; }
     if (kernelOnly) { rows.push(row); console.log(`${label.verdict.padEnd(8)} ${file}:${p.name} ${label.processed} ${label.message}`); continue; }
     let ours;
     const t0 = process.hrtime.bigint();
