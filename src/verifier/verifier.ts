@@ -766,6 +766,14 @@ function checkCond(env: Env, insn: Insn, push: (s: VState, target: number, from:
       // if (p == 0): taken branch has NULL for jeq
       markPtrOrNull(env, other, p.id, op === 'jeq');
       markPtrOrNull(env, env.cur, p.id, op !== 'jeq');
+    } else if (!f.useImm && isPointer(dst) && isPointer(src) && dst.maybeNull !== src.maybeNull && dst.type !== 'btf_id' && src.type !== 'btf_id') {
+      // `if ptr == ptr_or_null`: in the equal branch the second is not NULL (mark_ptr_not_null_reg
+      // of that register only); map-in-map values stay maybe-null (they would become map pointers)
+      const regno = src.maybeNull ? insn.src : insn.dst;
+      const eqRegs = topRegs(op === 'jeq' ? other : env.cur);
+      const r = eqRegs[regno]!;
+      const mim = r.type === 'map_value' && (r.map?.spec.type === MapType.ARRAY_OF_MAPS || r.map?.spec.type === MapType.HASH_OF_MAPS);
+      if (!mim) eqRegs[regno] = { ...cloneReg(r), maybeNull: false };
     }
   } else if (is64 && !f.useImm && isPktEndPair(dst, src)) {
     const oD = tr[insn.dst]!;
