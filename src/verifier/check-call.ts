@@ -255,6 +255,7 @@ function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: M
       return;
     case 'ctx':
       if (r.type !== 'ctx') mismatch('ctx');
+      if (r.off < 0) fail(env, 'CTX_MODIFIED', `negative offset ctx ptr R${regno} off=${r.off} disallowed`);
       if (r.off) fail(env, 'CTX_MODIFIED', `dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
       if (!tnumIsConst(r.b.varOff) || r.b.varOff.value) fail(env, 'CTX_VAR_OFF', `variable ctx access var_off=${tnumStr(r.b.varOff)} disallowed`);
       return;

@@ -246,6 +246,7 @@ export function stackHelperRead(env: Env, fi: number, min: number, max: number, 
 }
 
 function ctxAccess(env: Env, regno: number, r: RegState, insnOff: number, size: number, write: boolean, signExtend = false): RegState | undefined {
+  if (r.off < 0) fail(env, 'CTX_MODIFIED', `negative offset ctx ptr R${regno} off=${r.off} disallowed`);
   if (r.off) fail(env, 'CTX_MODIFIED', `dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
   if (!tnumIsConst(r.b.varOff) || r.b.varOff.value) fail(env, 'CTX_VAR_OFF', `variable ctx access var_off=${tnumStr(r.b.varOff)} disallowed`);
   const res = env.info ? env.info.ctxAccess(insnOff, size, write, env.prog.expectedAttachType || undefined) : { ok: false as const, reason: 'unknown program type' };
