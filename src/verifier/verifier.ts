@@ -485,7 +485,11 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
           const before = sa ? env.cur.frames[sa.frame]!.stack[sa.spi]?.spilled : undefined;
           const d = frame(env).regs[insn.dst]!;
           memAccess(env, insn.dst, insn.off, f.size!, true, { value: v });
+          const zero = v.type === 'scalar' && tnumIsConst(v.b.varOff) && !v.b.varOff.value;
           if (sa && spilledNow(env, sa, before)) histEntry().stack = sa;
+          // check_stack_write_fixed_off: a zero that is not a spill becomes STACK_ZERO bytes,
+          // which backtracking cannot follow: the value is relied on
+          else if (sa && zero) env.markPrecise?.(insn.src);
           // check_stack_write_var_off: zero kept in STACK_ZERO slots relies on the value
           if (d.type === 'stack' && !tnumIsConst(d.b.varOff) && v.type === 'scalar' && tnumIsConst(v.b.varOff) && !v.b.varOff.value) env.markPrecise?.(insn.src);
           break;
