@@ -90,6 +90,8 @@ function stackWriteFixed(env: Env, fi: number, off: number, size: number, value:
   if (fi === env.cur.frames.length - 1) env.scratchSlots.add(spi);
   const aligned = off % 8 === 0;
   if (value && aligned && value.type === 'scalar' && size >= 1) {
+    // assign_scalar_id_before_mov: a spill that keeps the whole value links register and slot
+    if (env.privileged && !value.id && !tnumIsConst(value.b.varOff) && (size === 8 || value.b.umax < 1n << BigInt(size * 8))) value.id = nextId(env);
     saveSpill(slot, value, size);
     return;
   }
