@@ -6,7 +6,7 @@ import { checkLockOverlap } from './spinlock.js';
 import { flowKeysAccess, sockPtrAccess } from '../progs/sockptr.js';
 import { type Bounds, S64_MIN, coerceToSize, coerceToSizeSx, constBounds } from './bounds.js';
 import { BPF_MAX_VAR_OFF, type Env, fail, nextId, noteStack } from './env.js';
-import { cloneReg, constScalar, notInit, pointer, type RegState, typeStr, unknownScalar } from './regstate.js';
+import { cloneReg, constScalar, isPointer, notInit, pointer, type RegState, typeStr, unknownScalar } from './regstate.js';
 import { getSlot } from './states.js';
 import { STACK_INVALID, STACK_MISC, STACK_SPILL, STACK_ZERO, slotOf } from './stack.js';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumStr } from './tnum.js';
@@ -323,6 +323,12 @@ export function memAccess(env: Env, regno: number, insnOff: number, size: number
   // BPF_F_STRICT_ALIGNMENT (unless BPF_F_ANY_ALIGNMENT): every access, as on hosts without efficient unaligned access
   if (opts.atomic || ((env.prog.flags & 1) && !(env.prog.flags & 2))) strictAlignment(env, r, insnOff, size);
   if (r.maybeNull && r.type !== 'scalar') fail(env, 'NULL_DEREF', `R${regno} invalid mem access '${typeStr(r)}'`);
+  // unprivileged: a pointer stored anywhere but the stack leaks it (check_mem_access)
+  if (write && opts.value && !env.privileged && isPointer(opts.value) && r.type !== 'stack' && !opts.atomic) {
+    const vr = env.cur.frames[env.cur.frames.length - 1]!.regs.indexOf(opts.value);
+    const into = r.type === 'map_value' || r.type === 'map_key' ? 'map' : r.type === 'ctx' ? 'ctx' : r.type === 'pkt' || r.type === 'pkt_meta' ? 'packet' : 'mem';
+    fail(env, 'LEAK_ADDR', `R${vr} leaks addr into ${into}`);
+  }
   switch (r.type) {
     case 'ctx':
       result = ctxAccess(env, regno, r, insnOff, size, write, opts.signExtend);

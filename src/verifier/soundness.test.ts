@@ -204,6 +204,21 @@ r0 = 2
 exit`;
 FOUND.push({ name: 'bpf_snprintf with fewer arguments than conversions', privileged: true, type: ProgType.XDP, maps: [fmtMap()], text: snprintf(8) });
 
+FOUND.push({
+  // unprivileged: a pointer stored into a map value leaks it (only atomics were checked)
+  name: 'map value pointer stored into the map value', privileged: false, type: ProgType.XDP,
+  maps: [mapSpec('arr', MapType.ARRAY, 4, 24, 3)],
+  text: `*(u32 *)(r10 - 4) = 1
+r1 = map[arr] ll
+r2 = r10
+r2 += -4
+call 1
+if r0 == 0 goto +1
+*(u64 *)(r0 + 6) = r0
+r0 = 1
+exit`,
+});
+
 describe('soundness campaign findings stay fixed', () => {
   test('bpf_snprintf with as many arguments as conversions is accepted', () => {
     const { prog, maps } = asmProgram(snprintf(16), { type: ProgType.XDP, maps: [fmtMap()] });
