@@ -151,6 +151,8 @@ export interface CampaignCounts {
   refusedRuns: number;
   findings: Record<string, number>;
   verifierCrashes: number;
+  /** Programs of a known open finding, not run (see the docs). */
+  skippedKnownHang: number;
   kernel: { asked: number; bothAccept: number; weAcceptKernelRejects: Record<KernelReason, number>; askedRejected: number; kernelAcceptsWeReject: number };
 }
 
@@ -165,7 +167,7 @@ export function runCampaign(o: CampaignOptions): { counts: CampaignCounts; failu
   // ids) must not pile up over a long campaign
   let rt = fresh();
   const c: CampaignCounts = {
-    programs: 0, generated: 0, mutated: 0, acceptedPriv: 0, acceptedUnpriv: 0, runs: 0, refusedRuns: 0, findings: {}, verifierCrashes: 0,
+    programs: 0, generated: 0, mutated: 0, acceptedPriv: 0, acceptedUnpriv: 0, runs: 0, refusedRuns: 0, findings: {}, verifierCrashes: 0, skippedKnownHang: 0,
     kernel: { asked: 0, bothAccept: 0, weAcceptKernelRejects: { safety: 0, limit: 0, unsupported: 0, 'no-answer': 0 }, askedRejected: 0, kernelAcceptsWeReject: 0 },
   };
   const failures: Failure[] = [];
@@ -218,6 +220,12 @@ export function runCampaign(o: CampaignOptions): { counts: CampaignCounts; failu
     }
     loops = loops || hasLoop(prog);
     c.programs++;
+    // known open finding (reported, not fixed here): a backward `if rX op rX` keeps the
+    // verifier refining the same register state by state until memory runs out
+    if (prog.insns.some((x) => ((x.opcode & 0x0f) === 0x0d || (x.opcode & 0x0f) === 0x0e) && (x.opcode & 0xf0) !== 0x80 && (x.opcode & 0xf0) !== 0x90 && x.src === x.dst && x.off < 0)) {
+      c.skippedKnownHang++;
+      continue;
+    }
     const res = checkProgram(rt, prog, maps, r, { loops, runs: o.inputs ?? 4 });
     const txt = (): string => text || listing(prog);
     if (res.verifierCrash) {
