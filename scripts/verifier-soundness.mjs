@@ -62,7 +62,7 @@ if (args.includes('--json')) {
   const n = (x) => f[x] ?? 0;
   console.log(`  faults: out-of-bounds ${n('oob')}, uninitialised stack ${n('uninit')}, helper misuse ${n('helper')}, budget (no loop) ${n('budget')}, call depth ${n('stack')}, crashes ${n('crash')}`);
   console.log(`  leaks: return value ${n('leak-ret')}, stores outside the stack ${n('leak-mem')}, pointers in map values ${n('leak-map')}`);
-  console.log(`  verifier crashes ${counts.verifierCrashes}`);
+  console.log(`  verifier crashes ${counts.verifierCrashes}; skipped (known open hang) ${counts.skippedKnownHang}`);
   if (kernel) {
     console.log(`  kernel: asked ${k.asked}, both accept ${k.bothAccept}; kernel rejects what tsbpf accepts: safety ${k.weAcceptKernelRejects.safety}, limit ${k.weAcceptKernelRejects.limit}, unsupported ${k.weAcceptKernelRejects.unsupported}, no answer ${k.weAcceptKernelRejects['no-answer']}`);
     if (kernelRejectEvery) console.log(`  kernel accepts what tsbpf rejects: ${k.kernelAcceptsWeReject} of ${k.askedRejected} asked (completeness)`);
