@@ -64,6 +64,9 @@ interface Explored extends ChainState {
   state: VState;
   branches: number;
   parent: Explored | null;
+  /** Pruning hits and misses (the kernel's hit_cnt / miss_cnt eviction heuristic). */
+  hit?: number;
+  miss?: number;
 }
 
 interface Pending {
@@ -358,32 +361,46 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
     const cur = env.cur;
     let list = explored.get(at);
     const topFrame = cur.frames[cur.frames.length - 1]!;
+    const force = cfg.bySlot[at]?.form?.kind === 'jcond' || (topFrame.inCallback && at === topFrame.subprog);
+    const add = force || (jmpsProcessed - prevJmps >= 2 && stats.processed - prevInsns >= 8) ||
+      (list !== undefined && list.length === 0);
+    const evict: Explored[] = [];
     for (const e of list ?? []) {
       if (e.branches > 0) {
         const loopEntry = reentry && at === topFrame.subprog && topFrame.inCallback;
         // a state still being explored has not got its precision marks yet: compare every scalar
-        if (loopEntry && statesEqual(e.state, cur, at, liveness, 'range', cmpOpts)) { pruned(e); return true; }
+        if (loopEntry && statesEqual(e.state, cur, at, liveness, 'range', cmpOpts)) { e.hit = (e.hit ?? 0) + 1; pruned(e); return true; }
         if (!loopEntry && statesEqual(e.state, cur, at, undefined, true)) {
           log.linfo(at, '; ');
           const top = (st: VState): string => frameStr(st.frames[st.frames.length - 1]!, st.refs, 'all', 'all');
           fail(env, 'INFINITE_LOOP', `infinite loop detected at insn ${at}\ncur state:${top(cur)}\nold state:${top(e.state)}`, 22);
         }
-        continue;
+      } else if (statesEqual(e.state, cur, at, liveness, false, cmpOpts)) { e.hit = (e.hit ?? 0) + 1; pruned(e); return true; }
+      // The kernel's heuristic: a state that keeps missing is dropped from the list (it stays
+      // alive as a parent for precision marks). Dropping only ever reduces pruning, and it keeps
+      // long loops (a counter stepping towards the 1M limit) from piling states up at one insn.
+      if (add) {
+        e.miss = (e.miss ?? 0) + 1;
+        const n = topFrame.inCallback && at === topFrame.subprog && e.branches > 0 ? 64 : 3;
+        if (e.miss > (e.hit ?? 0) * n + n) evict.push(e);
       }
-      if (statesEqual(e.state, cur, at, liveness, false, cmpOpts)) { pruned(e); return true; }
+    }
+    if (list && evict.length) {
+      const gone = new Set(evict);
+      const kept = list.filter((e) => !gone.has(e));
+      liveStates -= list.length - kept.length;
+      list.length = 0;
+      list.push(...kept);
     }
     if ((list?.length ?? 0) > stats.maxStatesPerInsn) stats.maxStatesPerInsn = list!.length;
-    const force = cfg.bySlot[at]?.form?.kind === 'jcond' || (topFrame.inCallback && at === topFrame.subprog);
-    const add = force || (jmpsProcessed - prevJmps >= 2 && stats.processed - prevInsns >= 8) ||
-      (list && list.length === 0);
     if (!add) return false;
     prevJmps = jmpsProcessed;
     prevInsns = stats.processed;
     if (!list) { list = []; explored.set(at, list); }
     if (list.length >= MAX_STATES_PER_INSN) {
+      // memory guard: drop a finished state if there is one, else the oldest (less pruning, never unsound)
       const k = list.findIndex((e) => e.branches === 0);
-      if (k < 0) return false;
-      list.splice(k, 1);
+      list.splice(k < 0 ? 0 : k, 1);
       liveStates--;
     }
     const e: Explored = { state: cloneState(cur), branches: 1, parent: cp, firstIdx: segFirst, lastIdx: prev, hist: segHist };
