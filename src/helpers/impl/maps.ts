@@ -1,6 +1,6 @@
 // Map helpers, tail calls and the callback helpers (for_each_map_elem, loop).
 
-import { BpfFunc } from '../../uapi/bpf.js';
+import { BpfFunc, MapType } from '../../uapi/bpf.js';
 import { Errno } from '../../uapi/errno.js';
 import { Control, type Cpu } from '../../vm/cpu.js';
 import { callFunction } from '../../vm/interpreter.js';
@@ -82,6 +82,10 @@ export const mapHelpers: HelperImpls = {
     const v = memOut(cpu, BpfFunc.map_pop_elem, 2, m.spec.valueSize);
     const r = m.popAddr ? m.popAddr(v) : -Errno.EINVAL;
     if (r === 0) cpu.mem.markWritten(v, m.spec.valueSize);
+    else if (r === -Errno.ENOENT && (m.spec.type === MapType.QUEUE || m.spec.type === MapType.STACK)) {
+      // an empty queue/stack zeroes the value (the kernel's __queue_map_get / __stack_map_get)
+      cpu.mem.write(v, new Uint8Array(m.spec.valueSize));
+    }
     cpu.ret(r);
   },
   [BpfFunc.map_peek_elem]: (cpu) => {
@@ -89,6 +93,10 @@ export const mapHelpers: HelperImpls = {
     const v = memOut(cpu, BpfFunc.map_peek_elem, 2, m.spec.valueSize);
     const r = m.peekAddr ? m.peekAddr(v) : -Errno.EINVAL;
     if (r === 0) cpu.mem.markWritten(v, m.spec.valueSize);
+    else if (r === -Errno.ENOENT && (m.spec.type === MapType.QUEUE || m.spec.type === MapType.STACK)) {
+      // an empty queue/stack zeroes the value (the kernel's __queue_map_get / __stack_map_get)
+      cpu.mem.write(v, new Uint8Array(m.spec.valueSize));
+    }
     cpu.ret(r);
   },
   [BpfFunc.map_lookup_percpu_elem]: (cpu) => {
