@@ -352,6 +352,7 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
   };
   /** The path is pruned against e: what e relied on, the current path relies on too. */
   const pruned = (e: Explored): void => {
+    e.hit = (e.hit ?? 0) + 1;
     if (!tracking) return;
     noteJmpPoint(reentry);
     propagatePrecision(pctx(), e.state);
@@ -361,36 +362,35 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
     const cur = env.cur;
     let list = explored.get(at);
     const topFrame = cur.frames[cur.frames.length - 1]!;
-    const force = cfg.bySlot[at]?.form?.kind === 'jcond' || (topFrame.inCallback && at === topFrame.subprog);
+    const cbEntry = topFrame.inCallback && at === topFrame.subprog;
+    const force = cfg.bySlot[at]?.form?.kind === 'jcond' || cbEntry;
     const add = force || (jmpsProcessed - prevJmps >= 2 && stats.processed - prevInsns >= 8) ||
       (list !== undefined && list.length === 0);
     const evict: Explored[] = [];
     for (const e of list ?? []) {
       if (e.branches > 0) {
-        const loopEntry = reentry && at === topFrame.subprog && topFrame.inCallback;
+        const loopEntry = reentry && cbEntry;
         // a state still being explored has not got its precision marks yet: compare every scalar
-        if (loopEntry && statesEqual(e.state, cur, at, liveness, 'range', cmpOpts)) { e.hit = (e.hit ?? 0) + 1; pruned(e); return true; }
+        if (loopEntry && statesEqual(e.state, cur, at, liveness, 'range', cmpOpts)) { pruned(e); return true; }
         if (!loopEntry && statesEqual(e.state, cur, at, undefined, true)) {
           log.linfo(at, '; ');
           const top = (st: VState): string => frameStr(st.frames[st.frames.length - 1]!, st.refs, 'all', 'all');
           fail(env, 'INFINITE_LOOP', `infinite loop detected at insn ${at}\ncur state:${top(cur)}\nold state:${top(e.state)}`, 22);
         }
-      } else if (statesEqual(e.state, cur, at, liveness, false, cmpOpts)) { e.hit = (e.hit ?? 0) + 1; pruned(e); return true; }
+      } else if (statesEqual(e.state, cur, at, liveness, false, cmpOpts)) { pruned(e); return true; }
       // The kernel's heuristic: a state that keeps missing is dropped from the list (it stays
       // alive as a parent for precision marks). Dropping only ever reduces pruning, and it keeps
       // long loops (a counter stepping towards the 1M limit) from piling states up at one insn.
       if (add) {
         e.miss = (e.miss ?? 0) + 1;
-        const n = topFrame.inCallback && at === topFrame.subprog && e.branches > 0 ? 64 : 3;
+        const n = cbEntry && e.branches > 0 ? 64 : 3;
         if (e.miss > (e.hit ?? 0) * n + n) evict.push(e);
       }
     }
     if (list && evict.length) {
-      const gone = new Set(evict);
-      const kept = list.filter((e) => !gone.has(e));
-      liveStates -= list.length - kept.length;
-      list.length = 0;
-      list.push(...kept);
+      list = list.filter((e) => !evict.includes(e));
+      explored.set(at, list);
+      liveStates -= evict.length;
     }
     if ((list?.length ?? 0) > stats.maxStatesPerInsn) stats.maxStatesPerInsn = list!.length;
     if (!add) return false;

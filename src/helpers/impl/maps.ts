@@ -55,6 +55,20 @@ function ptrPair(cpu: Cpu, a: number): [number, number] {
   return [a | 0, a === 0 ? 0 : cpu.regs[21]!]; // r10's high half is ADDR_HI
 }
 
+/** bpf_map_pop_elem / bpf_map_peek_elem: the value goes to R2's buffer. */
+function takeElem(cpu: Cpu, id: BpfFunc, remove: boolean): void {
+  const m = mapArg(cpu, id);
+  const v = memOut(cpu, id, 2, m.spec.valueSize);
+  const take = remove ? m.popAddr : m.peekAddr;
+  const r = take ? take.call(m, v) : -Errno.EINVAL;
+  if (r === 0) cpu.mem.markWritten(v, m.spec.valueSize);
+  else if (r === -Errno.ENOENT && (m.spec.type === MapType.QUEUE || m.spec.type === MapType.STACK)) {
+    // an empty queue/stack zeroes the value (the kernel's __queue_map_get / __stack_map_get)
+    cpu.mem.write(v, new Uint8Array(m.spec.valueSize));
+  }
+  cpu.ret(r);
+}
+
 export const mapHelpers: HelperImpls = {
   [BpfFunc.map_lookup_elem]: (cpu) => {
     const m = mapArg(cpu, BpfFunc.map_lookup_elem);
@@ -77,28 +91,8 @@ export const mapHelpers: HelperImpls = {
     const v = memIn(cpu, BpfFunc.map_push_elem, 2, m.spec.valueSize);
     cpu.ret(m.pushAddr ? m.pushAddr(v, cpu.num(3)) : -Errno.EINVAL);
   },
-  [BpfFunc.map_pop_elem]: (cpu) => {
-    const m = mapArg(cpu, BpfFunc.map_pop_elem);
-    const v = memOut(cpu, BpfFunc.map_pop_elem, 2, m.spec.valueSize);
-    const r = m.popAddr ? m.popAddr(v) : -Errno.EINVAL;
-    if (r === 0) cpu.mem.markWritten(v, m.spec.valueSize);
-    else if (r === -Errno.ENOENT && (m.spec.type === MapType.QUEUE || m.spec.type === MapType.STACK)) {
-      // an empty queue/stack zeroes the value (the kernel's __queue_map_get / __stack_map_get)
-      cpu.mem.write(v, new Uint8Array(m.spec.valueSize));
-    }
-    cpu.ret(r);
-  },
-  [BpfFunc.map_peek_elem]: (cpu) => {
-    const m = mapArg(cpu, BpfFunc.map_peek_elem);
-    const v = memOut(cpu, BpfFunc.map_peek_elem, 2, m.spec.valueSize);
-    const r = m.peekAddr ? m.peekAddr(v) : -Errno.EINVAL;
-    if (r === 0) cpu.mem.markWritten(v, m.spec.valueSize);
-    else if (r === -Errno.ENOENT && (m.spec.type === MapType.QUEUE || m.spec.type === MapType.STACK)) {
-      // an empty queue/stack zeroes the value (the kernel's __queue_map_get / __stack_map_get)
-      cpu.mem.write(v, new Uint8Array(m.spec.valueSize));
-    }
-    cpu.ret(r);
-  },
+  [BpfFunc.map_pop_elem]: (cpu) => takeElem(cpu, BpfFunc.map_pop_elem, true),
+  [BpfFunc.map_peek_elem]: (cpu) => takeElem(cpu, BpfFunc.map_peek_elem, false),
   [BpfFunc.map_lookup_percpu_elem]: (cpu) => {
     const m = mapArg(cpu, BpfFunc.map_lookup_percpu_elem);
     const k = memIn(cpu, BpfFunc.map_lookup_percpu_elem, 2, m.spec.keySize);
