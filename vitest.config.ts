@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // kernel differential tests share /sys/fs/bpf; files run in parallel, tests in a file in order
     pool: 'forks',
+    // fixed fast-check seed (TSBPF_FUZZ_SEED overrides)
+    setupFiles: ['test/support/fast-check-seed.ts'],
   },
 });

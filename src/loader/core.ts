@@ -58,7 +58,8 @@ class CoreFail extends Error {}
 /** Parse an access string on the local types (libbpf's bpf_core_parse_spec). */
 function parseSpec(btf: Btf, typeId: number, access: string, kind: number): Spec {
   const raw = access.split(':').map((s) => {
-    if (!/^\d+$/.test(s)) throw new CoreFail(`bad access string '${access}'`);
+    // libbpf reads each index as an int
+    if (!/^\d+$/.test(s) || Number(s) > 0x7fffffff) throw new CoreFail(`bad access string '${access}'`);
     return Number(s);
   });
   if (raw.length === 0) throw new CoreFail('empty access string');
@@ -213,8 +214,13 @@ function calcField(spec: Spec | undefined, kind: number): Calc {
     }
     return btf.resolveSize(eid);
   };
+  // a non-bitfield access must start on a byte (the kernel's BTF check refuses such members)
+  const byteAligned = (): void => {
+    if (spec.bitOffset % 8 !== 0) throw new CoreFail(`field at bit offset ${spec.bitOffset} is not byte aligned`);
+  };
   if (acc.name === undefined) {
     // array element (or the root) access
+    byteAligned();
     if (kind === CoreReloKind.FIELD_BYTE_OFFSET) {
       res.val = BigInt(spec.bitOffset / 8);
       res.fieldSz = elemSize(acc.typeId);
@@ -243,6 +249,7 @@ function calcField(spec: Spec | undefined, kind: number): Calc {
       byteOff = Math.floor(bitOff / 8 / byteSz) * byteSz;
     }
   } else {
+    byteAligned();
     byteSz = btf.resolveSize(mtId);
     byteOff = bitOff / 8;
     bitSz = byteSz * 8;

@@ -219,6 +219,15 @@ describe('malformed objects', () => {
     p.u64(p.shdr('version') + 32, 2n);
     expect(thrown(() => p.parse()).message).toContain('invalid kver section');
   });
+  it('CO-RE field access at a bit offset that is not a byte (found by the splice property in CI)', () => {
+    // core.o with two bytes of xdp_counter.o spliced into its BTF: a member moves to bit offset 1
+    const b = ORIG[6]!.slice();
+    b.set(ORIG[0]!.subarray(15, 17), 2331);
+    const spec = parseObject(b, { allowUnknownSections: true });
+    const e = thrown(() => parseObject(b, { allowUnknownSections: true, coreTarget: spec.btf! })) as LoaderError;
+    expect(e.code).toBe('LOADER_CORE');
+    expect(e.message).toMatch(/not byte aligned/);
+  });
 });
 
 // ---- property test ---------------------------------------------------------------------

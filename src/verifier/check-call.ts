@@ -10,7 +10,7 @@ import type { Insn } from '../isa/insn.js';
 import { KERNEL_GPL_ONLY, KERNEL_HELPER_ACCESS } from '../progs/helper-access.js';
 import { MapType, ProgType } from '../uapi/bpf.js';
 import { BPF_MAX_VAR_SIZ, type Env, checkRead, fail, frame, nextId, noteStack } from './env.js';
-import { argAlignment, packetAccess, regionAccess, stackBounds, stackHelperRead, stackHelperWrite } from './check-mem.js';
+import { argAlignment, noteRange, packetAccess, regionAccess, stackBounds, stackHelperRead, stackHelperWrite } from './check-mem.js';
 import { type MapInfo, notInit, pointer, type RegState, typeStr, unknownScalar } from './regstate.js';
 import { allRegs, newFrame, type FuncState } from './states.js';
 import { STACK_SPILL, STACK_ZERO, slotOf } from './stack.js';
@@ -148,6 +148,7 @@ export function constKey(env: Env, r: RegState, keySize: number): bigint | undef
   if (r.type !== 'stack' || !tnumIsConst(r.b.varOff) || keySize > 8) return undefined;
   const fr = env.cur.frames[r.frameno]!;
   const off = r.off + Number(BigInt.asIntN(64, r.b.varOff.value));
+  noteRange(env, r.frameno, off, off + keySize);
   const { spi } = slotOf(off);
   const s = fr.stack[spi];
   if (!s) return undefined;

@@ -5,7 +5,7 @@
 import { checkLockOverlap } from './spinlock.js';
 import { flowKeysAccess, sockPtrAccess } from '../progs/sockptr.js';
 import { type Bounds, S64_MIN, coerceToSize, coerceToSizeSx, constBounds } from './bounds.js';
-import { BPF_MAX_VAR_OFF, type Env, fail, nextId, noteStack } from './env.js';
+import { BPF_MAX_VAR_OFF, type Env, fail, nextId, noteStack, noteStackRead } from './env.js';
 import { cloneReg, constScalar, isPointer, notInit, pointer, type RegState, typeStr, unknownScalar } from './regstate.js';
 import { getSlot } from './states.js';
 import { STACK_INVALID, STACK_MISC, STACK_SPILL, STACK_ZERO, slotOf } from './stack.js';
@@ -141,6 +141,8 @@ function stackReadFixed(env: Env, fi: number, off: number, size: number, regno: 
   const fr = env.cur.frames[fi]!;
   const { spi } = slotOf(off);
   if (fi === env.cur.frames.length - 1) env.scratchSlots.add(spi);
+  noteStackRead(env, fi, spi);
+  if (slotOf(off + size - 1).spi !== spi) noteStackRead(env, fi, slotOf(off + size - 1).spi);
   const slot = fr.stack[spi];
   if (slot && slot.types[7] === STACK_SPILL && slot.spilled) {
     const sp = slot.spilled;
@@ -183,6 +185,7 @@ function stackWriteVar(env: Env, fi: number, min: number, max: number, zero: boo
 
 function stackReadVar(env: Env, fi: number, min: number, max: number, regno: number, r: RegState, off: number, size: number): RegState {
   const fr = env.cur.frames[fi]!;
+  noteRange(env, fi, min, max);
   let allZero = true;
   for (let a = min; a < max; a++) {
     const p = slotOf(a);
@@ -223,6 +226,13 @@ export function stackAccess(env: Env, regno: number, r: RegState, insnOff: numbe
   return stackReadVar(env, fi, min, max, regno, r, off, size);
 }
 
+/** Every slot of fp+[min, max) is read (for stack liveness). */
+export function noteRange(env: Env, fi: number, min: number, max: number): void {
+  if (max <= min) return;
+  const hi = slotOf(min).spi;
+  for (let spi = slotOf(max - 1).spi; spi <= hi; spi++) noteStackRead(env, fi, spi);
+}
+
 /** Mark [min, max) of a frame's stack as written by a helper (MEM_UNINIT args). */
 export function stackHelperWrite(env: Env, fi: number, min: number, max: number): void {
   stackWriteVar(env, fi, min, max, false);
@@ -231,6 +241,7 @@ export function stackHelperWrite(env: Env, fi: number, min: number, max: number)
 /** The helper reads [min,max) of the stack: every byte must be initialised (check_stack_range_initialized). */
 export function stackHelperRead(env: Env, fi: number, min: number, max: number, regno: number, r: RegState): void {
   const fr = env.cur.frames[fi]!;
+  noteRange(env, fi, min, max);
   for (let a = min; a < max; a++) {
     const p = slotOf(a);
     const s = fr.stack[p.spi];

@@ -40,6 +40,8 @@ export interface Env {
   insn: Insn;
   /** mark_chain_precision: the verifier relies on the value of scalar register regno (precision.ts). */
   markPrecise?: (regno: number) => void;
+  /** Stack slots each instruction has been seen to read (stack-liveness.ts), for pruning. */
+  stackLive?: import('./stack-liveness.js').StackLiveness;
   /** The jump-history entry of the instruction being checked (precision tracking). */
   histEntry?: () => import('./precision.js').HistEntry;
 }
@@ -78,4 +80,15 @@ export function noteStack(env: Env, frameIdx: number, depth: number): void {
   const f = env.cur.frames[frameIdx]!;
   const d = env.stackDepth.get(f.subprog) ?? 0;
   if (depth > d) env.stackDepth.set(f.subprog, depth);
+}
+
+/**
+ * The current instruction reads slot spi of frame frameIdx. A read of a caller's frame is
+ * recorded at that caller's call instruction (the call reads it, for liveness).
+ */
+export function noteStackRead(env: Env, frameIdx: number, spi: number): void {
+  const sl = env.stackLive;
+  if (!sl) return;
+  const top = env.cur.frames.length - 1;
+  sl.use(frameIdx === top ? env.pc : env.cur.frames[frameIdx + 1]!.callsite, spi);
 }

@@ -7,13 +7,11 @@
 // fuzz checks that precision tracking never accepts what range-exact pruning refuses.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { assemble } from '../asm/assemble.js';
-import type { ProgramSpec } from '../loader/types.js';
 import { loadProgram } from '../runtime/program.js';
 import { Runtime } from '../runtime/runtime.js';
 import { MapType, ProgType } from '../uapi/bpf.js';
 import { verifyProgram } from './index.js';
-import { asmProgram, kernelAvailable, kernelLoad, mapSpec } from './testing.js';
+import { asmProgram, kernelAvailable, kernelLoad, mapSpec, XDP_JOIN_PRELUDE, xdpSpec } from './testing.js';
 
 interface PCase {
   name: string;
@@ -28,17 +26,7 @@ interface PCase {
   processedDiffers?: string;
 }
 
-// two conditional jumps and 8 insns before the join, so the first path leaves a checkpoint there
-const XDP_PRE = `r6 = r1
-r2 = *(u32 *)(r6 + 0)
-r3 = *(u32 *)(r6 + 4)
-r4 = *(u32 *)(r6 + 12)
-r8 = *(u32 *)(r6 + 16)
-if r8 > 5 goto +0
-r9 = 1
-if r8 > 6 goto +0
-r0 = 0
-`;
+const XDP_PRE = XDP_JOIN_PRELUDE;
 
 const CASES: PCase[] = [
   {
@@ -195,7 +183,7 @@ call 1
 if r0 == 0 goto +7
 *(u64 *)(r10 - 16) = r0
 r1 = 100
-r2 = func[+5] ll
+r2 = func[+7] ll
 r3 = r10
 r3 += -16
 r4 = 0
@@ -303,11 +291,7 @@ describe('precision tracking: differential with range-exact pruning', () => {
     rt.cpu.budget = 100_000;
     for (let i = 0; i < runs; i++) {
       const text = randomProgram();
-      const { insns } = assemble(text);
-      const spec: ProgramSpec = {
-        name: 'fuzz', section: 'xdp', type: ProgType.XDP, expectedAttachType: 0, attachTo: '', flags: 0, license: 'GPL',
-        kernelVersion: 0, insns, mapRefs: [], lineInfo: [], funcInfo: [], btfFuncId: 0,
-      };
+      const spec = xdpSpec(text);
       const a = verifyProgram(spec, new Map());
       const b = verifyProgram(spec, new Map(), { precision: false });
       if (a.ok && !b.ok && b.error?.code !== 'TOO_LARGE') expect.fail(`precision accepted what exact pruning refuses (${b.error?.message}):\n${text}`);

@@ -10,13 +10,11 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { BpfError } from '../errors.js';
-import { assemble } from '../asm/assemble.js';
-import type { ProgramSpec } from '../loader/types.js';
 import { loadProgram } from '../runtime/program.js';
 import { Runtime } from '../runtime/runtime.js';
 import { MapType, ProgType } from '../uapi/bpf.js';
 import { verifyProgram } from './index.js';
-import { asmProgram, mapSpec } from './testing.js';
+import { asmProgram, mapSpec, xdpSpec } from './testing.js';
 import type { MapSpec } from '../maps/types.js';
 import { describeKernel } from '../../test/support/kernel.js';
 import { loadSeedlings, runCampaign, type Failure } from './soundness/campaign.js';
@@ -65,11 +63,7 @@ describe('soundness: accepted programs never fault', () => {
     let accepted = 0;
     for (let i = 0; i < runs; i++) {
       const text = randomProgram();
-      const { insns } = assemble(text);
-      const spec: ProgramSpec = {
-        name: 'fuzz', section: 'xdp', type: ProgType.XDP, expectedAttachType: 0, attachTo: '', flags: 0, license: 'GPL',
-        kernelVersion: 0, insns, mapRefs: [], lineInfo: [], funcInfo: [], btfFuncId: 0,
-      };
+      const spec = xdpSpec(text);
       // unprivileged rules: the checked interpreter also faults on reads of uninitialised stack
       const r = verifyProgram(spec, new Map(), { privileged: false });
       if (!r.ok) continue;

@@ -157,9 +157,11 @@ function scalarForSlot(s: StackSlot, o: CompareOpts): RegState | undefined {
   return undefined;
 }
 
-function stacksafe(old: FuncState, cur: FuncState, idmap: IdMap, exact: Exact, o: CompareOpts): boolean {
+function stacksafe(old: FuncState, cur: FuncState, idmap: IdMap, exact: Exact, o: CompareOpts, alive?: (spi: number) => boolean): boolean {
   const empty = emptySlot();
   for (let i = 0; i < old.stack.length; i++) {
+    // a slot nothing reads before writing it again cannot make the states differ
+    if (alive && exact === false && !alive(i)) continue;
     const os = old.stack[i]!;
     const cs = cur.stack[i] ?? empty;
     if (exact === true) {
@@ -201,6 +203,8 @@ function stacksafe(old: FuncState, cur: FuncState, idmap: IdMap, exact: Exact, o
 export interface Liveness {
   /** Registers (bitmask) that may be read before written, from each instruction. */
   liveIn(pc: number): number;
+  /** Stack slot spi of the frame at pc may be read before written (stack-liveness.ts); absent: every slot. */
+  slotAlive?(pc: number, spi: number): boolean;
 }
 
 /**
@@ -221,7 +225,9 @@ export function statesEqual(old: VState, cur: VState, pc: number, live: Liveness
       if (exact !== true && r !== 10 && !(mask & (1 << r))) continue;
       if (!regsafe(of.regs[r]!, cf.regs[r]!, idmap, exact, o)) return false;
     }
-    if (!stacksafe(of, cf, idmap, exact, o)) return false;
+    const at = top ? pc : old.frames[fi + 1]!.callsite;
+    const alive = live?.slotAlive ? (spi: number) => live.slotAlive!(at, spi) : undefined;
+    if (!stacksafe(of, cf, idmap, exact, o, alive)) return false;
   }
   for (let i = 0; i < old.refs.length; i++) {
     if (!idmap.check(old.refs[i]!.id, cur.refs[i]!.id)) return false;

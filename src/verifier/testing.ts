@@ -23,8 +23,8 @@ const MAGIC = 0x7e570000;
 
 /**
  * Assemble llvm-syntax text; `r1 = map[NAME] ll` loads a map pointer, `map_value[NAME]+OFF`
- * a value address, `r2 = func[+N] ll` the address of the function N instructions after the
- * next one, and `call +N` / `call -N` is a bpf-to-bpf call (pc-relative).
+ * a value address, `r2 = func[+N] ll` the address of the function at slot (this lddw's
+ * slot) + N + 1, as the kernel resolves BPF_PSEUDO_FUNC, and `call +N` / `call -N` is a bpf-to-bpf call (pc-relative).
  */
 export function asmProgram(text: string, opts: { type?: number; maps?: MapSpec[]; license?: string; expectedAttachType?: number; name?: string } = {}): AsmProgram {
   const names: Array<{ name: string; kind: 'map' | 'map_value'; offset: number }> = [];
@@ -75,6 +75,30 @@ export function asmProgram(text: string, opts: { type?: number; maps?: MapSpec[]
     license: opts.license ?? 'GPL', kernelVersion: 0, insns, mapRefs, lineInfo: [], funcInfo: [], btfFuncId: 0,
   };
   return { prog, maps };
+}
+
+/**
+ * An XDP prelude for pruning tests: ctx in r6, data/data_end in r2/r3, scalars in r4/r8, and
+ * enough jumps and instructions that the first path leaves a checkpoint at a join after it.
+ */
+export const XDP_JOIN_PRELUDE = `r6 = r1
+r2 = *(u32 *)(r6 + 0)
+r3 = *(u32 *)(r6 + 4)
+r4 = *(u32 *)(r6 + 12)
+r8 = *(u32 *)(r6 + 16)
+if r8 > 5 goto +0
+r9 = 1
+if r8 > 6 goto +0
+r0 = 0
+`;
+
+/** A GPL XDP program of assembled text, no maps (the fuzz tests' programs). */
+export function xdpSpec(text: string, name = 'fuzz'): ProgramSpec {
+  const { insns } = assemble(text);
+  return {
+    name, section: 'xdp', type: ProgType.XDP, expectedAttachType: 0, attachTo: '', flags: 0, license: 'GPL',
+    kernelVersion: 0, insns, mapRefs: [], lineInfo: [], funcInfo: [], btfFuncId: 0,
+  };
 }
 
 export function mapSpec(name: string, type: number, keySize: number, valueSize: number, maxEntries: number, flags = 0): MapSpec {

@@ -14,6 +14,7 @@ import type { MapSpec } from '../maps/types.js';
 import { progTypeInfo } from '../progs/index.js';
 import { type CondOp, branchTaken, negateCond, refineCond, S64_MAX, S64_MIN } from './bounds.js';
 import { buildCfg, findBackEdge, liveStr } from './cfg.js';
+import { StackLiveness } from './stack-liveness.js';
 import { checkAlu } from './check-alu.js';
 import { calleeFrame, checkHelperCall, innerMapInfo } from './check-call.js';
 import { MapType } from '../uapi/bpf.js';
@@ -40,6 +41,11 @@ export interface VerifyOptions {
    * pruning. false compares every scalar by range (more states; used to cross-check).
    */
   precision?: boolean;
+  /**
+   * Stack slot liveness in pruning (default true, stack-liveness.ts): dead slots are
+   * ignored when comparing states. false compares every slot (used to cross-check).
+   */
+  stackLiveness?: boolean;
 }
 
 export interface VerifyStats {
@@ -304,7 +310,12 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
   let prevInsns = 0;
   let path: Array<{ from: number; to: number; taken: boolean }> = [];
   let reentry = false;
-  const liveness = { liveIn: (p: number) => cfg.live[p] ?? 0x3ff };
+  if (opts.stackLiveness !== false) env.stackLive = new StackLiveness(cfg);
+  const stackLive = env.stackLive;
+  const liveness = {
+    liveIn: (p: number) => cfg.live[p] ?? 0x3ff,
+    slotAlive: stackLive ? (p: number, spi: number) => stackLive.alive(p, spi) : undefined,
+  };
   // precision tracking (precision.ts): the current path segment since the last checkpoint
   let segFirst = 0;
   let segHist: HistEntry[] = [];
