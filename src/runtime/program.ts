@@ -35,6 +35,8 @@ export interface VerifyInput {
   /** The program as parsed (map references by name in mapRefs) and the maps' specs by name. */
   readonly spec: ProgramSpec;
   readonly mapSpecs: ReadonlyMap<string, MapSpec>;
+  /** Every map load by instruction, as resolved (names, raw map ids, fd_array slots). */
+  readonly mapLoads: ReadonlyMap<number, { readonly map: BpfMap; readonly value: boolean; readonly offset: number }>;
 }
 
 export interface ProgramLoadOptions {
@@ -175,7 +177,7 @@ export function loadProgram(runtime: Runtime, spec: ProgramSpec, opts: ProgramLo
   if (opts.verify && !opts.unverified) {
     const mapSpecs = new Map<string, MapSpec>();
     for (const [n, m] of Object.entries(opts.maps ?? {})) mapSpecs.set(n, m.spec);
-    const r = opts.verify({ name, type: spec.type, expectedAttachType: spec.expectedAttachType, insns, info, logLevel: opts.logLevel ?? 0, spec, mapSpecs }, used);
+    const r = opts.verify({ name, type: spec.type, expectedAttachType: spec.expectedAttachType, insns, info, logLevel: opts.logLevel ?? 0, spec, mapSpecs, mapLoads: refKind }, used);
     log = r.log;
     if (!r.ok) throw new ProgLoadError(name, `verifier refused the program${log ? ':\n' + log : ''}`, r.errno ?? 13);
     checked = false;

@@ -9,7 +9,7 @@ import { Op } from '../isa/opcodes.js';
 import { parseObject } from '../loader/index.js';
 import type { ProgramSpec } from '../loader/types.js';
 import { ethernet, ipv4, udp, tcp, text, EtherType, IpProto } from '../pcap/craft.js';
-import { ProgType } from '../uapi/bpf.js';
+import { MapType, ProgType } from '../uapi/bpf.js';
 import { loadCollection, loadProgram } from './collection.js';
 import { ProgLoadError, TestRunError } from './errors.js';
 import { Runtime } from './runtime.js';
@@ -370,6 +370,20 @@ describe('the verifier as the load hook', async () => {
     // r0 = *(u32 *)(r2 + 0): r2 was never written
     expect(() => loadProgram(rt, spec(ProgType.XDP, [I(Op.LDX_W, 0, 2, 0, 0), EXIT()]), { verify: kernelVerifier }))
       .toThrow(expect.objectContaining({ errno: 13 }));
+  });
+  it('proves map loads by raw map id against the map the runtime resolved', async () => {
+    const { createMap } = await import('../maps/create.js');
+    const rt = new Runtime();
+    // two maps, so that an index-based reading (the old behaviour) would pick the wrong one
+    createMap(rt, { name: 'small', type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1, flags: 0 });
+    const big = createMap(rt, { name: 'big', type: MapType.ARRAY, keySize: 4, valueSize: 64, maxEntries: 1, flags: 0 });
+    // r1 = &big[0] + 0 (map value by id); r0 = *(u32 *)(r1 + 60); exit
+    const lddw = (src: number, imm: number): Insn => ({ ...I(Op.LDDW, 1, src, 0, imm, 0), second: { opcode: 0, dst: 0, src: 0, off: 0 } });
+    const prog = () => spec(ProgType.XDP, [lddw(2, big.id), I(Op.LDX_W, 0, 1, 60, 0), EXIT()]);
+    expect(loadProgram(rt, prog(), { verify: kernelVerifier }).run({ data: frame }).retval).toBe(0);
+    // the same load by an id that names no map: refused as the kernel refuses a bad fd
+    const bad = spec(ProgType.XDP, [lddw(1, 999), MOV0(0), EXIT()]);
+    expect(() => loadProgram(rt, bad, { verify: kernelVerifier })).toThrow(/fd 999 is not pointing to valid bpf_map/);
   });
 });
 

@@ -17,7 +17,7 @@ import { buildCfg, findBackEdge, liveStr } from './cfg.js';
 import { StackLiveness } from './stack-liveness.js';
 import { checkAlu } from './check-alu.js';
 import { calleeFrame, checkHelperCall, innerMapInfo } from './check-call.js';
-import { MapType } from '../uapi/bpf.js';
+import { MapType, ProgType } from '../uapi/bpf.js';
 import { memAccess } from './check-mem.js';
 import { type Env, MAX_INSNS, MAX_PACKET_OFF, checkRead, fail, frame, setReg } from './env.js';
 import { VerifierReject } from './errors.js';
@@ -92,14 +92,17 @@ interface Pending {
 const MAX_STATES_PER_INSN = 32;
 const MAX_PENDING = 8192;
 
+/**
+ * The map a map load names: maps are named by ProgramSpec.mapRefs (the object's relocations,
+ * or the runtime's resolution of raw ids). A map load without one is what the kernel gets as
+ * a raw fd that no relocation filled in, and there are no fds here: refused as the kernel
+ * refuses a number that is not a map's fd.
+ */
 function pseudoMapInfo(env: Env, insn: Insn): { info: MapInfo; kind: 'map' | 'map_value'; offset: number } {
   const ref = env.mapRefAt.get(insn.pc);
   if (ref) return ref;
-  const idx = insn.imm;
-  const info = env.mapInfos[idx];
-  if (!info) fail(env, 'MAP_FD', `fd ${idx} is not pointing to valid bpf_map`, 9);
-  const kind = insn.src === 2 || insn.src === 6 ? 'map_value' : 'map';
-  return { info, kind, offset: insn.imm2 ?? 0 };
+  if (insn.src === 5 || insn.src === 6) fail(env, 'MAP_FD', `fd_idx without fd_array is invalid`, 71);
+  return fail(env, 'MAP_FD', `fd ${insn.imm} is not pointing to valid bpf_map`, 9);
 }
 
 /** find_good_pkt_pointers: every pointer sharing dst's id learns the range. */
@@ -912,7 +915,7 @@ function checkExit(env: Env, push: (s: VState, target: number, from: number, tak
     fail(env, 'REF_LEAK', `Unreleased reference id=${r.id} alloc_insn=${r.insn}\nBPF_EXIT instruction in main prog would lead to reference leak`, 22);
   }
   const r0 = checkRead(env, 0);
-  const range = env.info?.retRange?.(env.prog.expectedAttachType || undefined);
+  const range = env.info ? env.info.retRange?.(env.prog.expectedAttachType || undefined) : retRangeWithoutInfo(env.prog);
   if (isPointer(r0)) {
     if (!env.privileged) fail(env, 'LEAK_RET', 'R0 leaks addr as return value');
     if (range) fail(env, 'RET_NOT_SCALAR', `At program exit the register R0 is not a known value (${typeStr(r0)})`, 22);
@@ -927,6 +930,15 @@ function checkExit(env: Env, push: (s: VState, target: number, from: number, tak
     }
   }
   return undefined;
+}
+
+/**
+ * check_return_code's ranges for the program types src/progs does not describe and the
+ * verifier still takes (tracing, LSM, freplace and struct_ops are refused before: they need
+ * kernel BTF ids). Their programs get no ctx access, so only the return value is left.
+ */
+function retRangeWithoutInfo(prog: ProgramSpec): [number, number] | undefined {
+  return prog.type === ProgType.NETFILTER ? [0, 1] : undefined; // NF_DROP..NF_ACCEPT
 }
 
 function rangeDesc(r: RegState): string {
