@@ -242,6 +242,7 @@ r0 = 0
 exit`, maps: [ARR] },
   { code: 'REF_LEAK', template: 'Unreleased reference id=%d alloc_insn=%d\nBPF_EXIT instruction in main prog would lead to reference leak', hint: 'release what you acquired on every path (bpf_ringbuf_submit / bpf_ringbuf_discard, bpf_sk_release)', case: 'unreleased_reference' },
   { code: 'SPIN_LOCK', template: "map '%s' has no valid bpf_spin_lock / off %d doesn't point to 'struct bpf_spin_lock' that is at %d / bpf_spin_unlock without taking a lock / Locking two bpf_spin_locks are not allowed", hint: 'pass &value->lock of a looked-up map value whose BTF struct has a struct bpf_spin_lock member, and pair each lock with one unlock', noTrigger: 'needs a map with BTF; covered by the testdata/verifier spin_* objects' },
+  { code: 'SPIN_LOCK_PROG_TYPE', template: 'socket filter progs cannot use bpf_spin_lock yet / tracing progs cannot use bpf_spin_lock yet', hint: 'kprobe, tracepoint, perf_event, raw_tracepoint and socket filter programs may not use a map whose value has a bpf_spin_lock', noTrigger: 'needs a map with BTF; src/verifier/rules-without-info.test.ts' },
   { code: 'SPIN_LOCK_ACCESS', template: 'bpf_spin_lock cannot be accessed directly by load/store', hint: 'only bpf_spin_lock/bpf_spin_unlock may touch the lock field; read and write the other fields', noTrigger: 'needs a map with BTF; testdata/verifier/spin_direct.o' },
   { code: 'SPIN_LOCK_CALL', template: 'function calls are not allowed while holding a lock', hint: 'call helpers (and subprograms: tsbpf is stricter) outside the locked region', noTrigger: 'needs a map with BTF' },
   { code: 'SPIN_LOCK_EXIT', template: 'BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region', hint: 'call bpf_spin_unlock on every path before returning', noTrigger: 'needs a map with BTF; testdata/verifier/spin_no_unlock.o' },
@@ -292,7 +293,7 @@ exit`, maps: [HASH] },
   { code: 'MAP_UNKNOWN', template: "tsbpf: map '%s' referenced by insn %d is not defined", hint: 'the object refers to a map it does not define', trigger: `r1 = map[nosuch] ll
 r0 = 0
 exit` },
-  { code: 'MAP_FD', template: 'fd %d is not pointing to valid bpf_map', hint: 'raw bytecode refers to a map index that does not exist', noTrigger: 'the assembler names maps; raw bytecode covered in verifier tests' },
+  { code: 'MAP_FD', template: 'fd %d is not pointing to valid bpf_map / fd_idx without fd_array is invalid', hint: 'a map load that no relocation names: load maps through the object (relocations) or by the id of a created map through the runtime', noTrigger: 'the assembler names maps; raw bytecode covered in src/verifier/rules-without-info.test.ts' },
   { code: 'LD_ABS_TYPE', template: 'BPF_LD_[ABS|IND] instructions not allowed for this program type', hint: 'legacy packet loads are for socket filters and tc programs', trigger: `r6 = r1
 r0 = *(u8 *)skb[12]
 r0 = 0

@@ -270,6 +270,12 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
   if (prog.type === 26 || prog.type === 27 || prog.type === 28 || prog.type === 29) {
     return finish(new VerifierReject('NEEDS_BTF_ID', 'Tracing programs must provide btf_id', 0, 22));
   }
+  // check_map_prog_compatibility: a map holding a bpf_spin_lock, in a program type that may not lock
+  for (const { info } of mapRefAt.values()) {
+    if (spinLockOffset(info.spec) === undefined) continue;
+    if (prog.type === ProgType.SOCKET_FILTER) return finish(new VerifierReject('SPIN_LOCK_PROG_TYPE', 'socket filter progs cannot use bpf_spin_lock yet', 0, 22));
+    if (TRACING_TYPES.has(prog.type)) return finish(new VerifierReject('SPIN_LOCK_PROG_TYPE', 'tracing progs cannot use bpf_spin_lock yet', 0, 22));
+  }
   if (prog.type === 31 && !(prog.flags & 16)) {
     return finish(new VerifierReject('SYSCALL_SLEEPABLE', 'Syscall programs can only be sleepable', 0, 22));
   }
@@ -937,6 +943,9 @@ function checkExit(env: Env, push: (s: VState, target: number, from: number, tak
  * verifier still takes (tracing, LSM, freplace and struct_ops are refused before: they need
  * kernel BTF ids). Their programs get no ctx access, so only the return value is left.
  */
+/** is_tracing_prog_type. */
+const TRACING_TYPES: ReadonlySet<number> = new Set([ProgType.KPROBE, ProgType.TRACEPOINT, ProgType.PERF_EVENT, ProgType.RAW_TRACEPOINT, ProgType.RAW_TRACEPOINT_WRITABLE]);
+
 function retRangeWithoutInfo(prog: ProgramSpec): [number, number] | undefined {
   return prog.type === ProgType.NETFILTER ? [0, 1] : undefined; // NF_DROP..NF_ACCEPT
 }
