@@ -15,7 +15,7 @@ import { Runtime } from '../runtime/runtime.js';
 import { ProgType } from '../uapi/bpf.js';
 import { BENCH_CASES, benchCode, benchPacket, referenceResult } from './programs.js';
 import { mapCaseRows } from './map-cases.js';
-import { verifyRows, type VerifyRow } from './verify-cases.js';
+import { bigProgramRows, verifyRows, type VerifyRow } from './verify-cases.js';
 
 interface Row {
   name: string;
@@ -99,6 +99,7 @@ function main(argv: string[]): number {
   }
   const rows: Row[] = [];
   let vrows: VerifyRow[] = [];
+  let brows: VerifyRow[] = [];
   let kernelNote = noKernel;
   try {
     for (const c of BENCH_CASES) {
@@ -129,12 +130,13 @@ function main(argv: string[]): number {
     // map-heavy cases (hash, LPM): objects with their maps, src/bench/map-cases.ts
     rows.push(...mapCaseRows({ packet, pinRoot, totalMs, trials, measure: (f) => measure(f, batchMs, totalMs), kernelNote: (n) => { kernelNote ??= n; } }));
     vrows = verifyRows({ ...(pinRoot ? { pinRoot } : {}), totalMs: quick ? 200 : 800, trials });
+    if (!quick) brows = bigProgramRows({ kernel: !!pinRoot });
   } finally {
     if (pinRoot) rmSync(pinRoot, { recursive: true, force: true });
   }
 
   if (json) {
-    process.stdout.write(JSON.stringify({ node: process.version, kernel: release(), kernelNote: kernelNote ?? null, rows, verification: vrows }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ node: process.version, kernel: release(), kernelNote: kernelNote ?? null, rows, verification: vrows, bigPrograms: brows }, null, 2) + '\n');
     return 0;
   }
   const head = ['case', 'insns/run', 'interp checked', 'interp unchecked', 'kernel JIT', 'checked/kernel', 'unchecked/kernel', 'retval'];
@@ -156,6 +158,14 @@ function main(argv: string[]): number {
     ...table(['object', 'progs', 'processed', 'tsbpf', 'kernel', 'tsbpf/kernel'],
       vrows.map((v) => [v.object, String(v.programs), String(v.processed), `${v.oursUs.toFixed(0)} us`,
         v.kernelUs === undefined ? 'n/a' : `${v.kernelUs} us`, ratio(v.oursUs, v.kernelUs)])),
+    ...(brows.length ? [
+      '',
+      'big real-world programs (Cilium, from .corpus/ebpf-samples: sh scripts/corpus/ebpf-samples.sh), one verification each',
+      '',
+      ...table(['program', 'processed', 'kernel processed', 'tsbpf', 'kernel', 'tsbpf/kernel'],
+        brows.map((v) => [v.object, String(v.processed), v.kernelProcessed === undefined ? 'n/a' : String(v.kernelProcessed),
+          `${(v.oursUs / 1000).toFixed(0)} ms`, v.kernelUs === undefined ? 'n/a' : `${(v.kernelUs / 1000).toFixed(1)} ms`, ratio(v.oursUs, v.kernelUs)])),
+    ] : ['', 'big real-world programs: no rows (fetch the corpus: sh scripts/corpus/ebpf-samples.sh)']),
   ];
   process.stdout.write(out.join('\n') + '\n');
   return rows.every((r) => r.retval === r.reference && (r.kernelRetval === undefined || r.kernelRetval === r.retval)) ? 0 : 1;

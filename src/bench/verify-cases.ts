@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { parseObject } from '../loader/index.js';
 import type { MapSpec } from '../maps/types.js';
 import { verifyProgram } from '../verifier/index.js';
+import { CORPUS_PARSE_OPTIONS, guessProgType, kernelAvailable, kernelLoad, linkLegacyInnerMaps } from '../verifier/testing.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface VerifyRow {
   object: string;
@@ -16,6 +19,8 @@ export interface VerifyRow {
   processed: number;
   oursUs: number;
   kernelUs?: number;
+  /** The kernel's processed-instruction count (big-program rows). */
+  kernelProcessed?: number;
 }
 
 const OBJECTS = [
@@ -72,6 +77,48 @@ export function verifyRows(opts: { pinRoot?: string; totalMs: number; trials: nu
     if (opts.pinRoot) {
       const k = kernel(path, opts.pinRoot, opts.trials);
       if (k !== undefined) row.kernelUs = k;
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * Big real-world programs (Cilium, from the vbpf/ebpf-samples corpus that
+ * scripts/corpus/ebpf-samples.sh fetches into .corpus/; third-party, never committed), one
+ * program each: verified once by tsbpf, and by the kernel at log level 4 through the
+ * libbpf-like harness the corpus test uses (bpftool cannot load these iproute2-style
+ * objects). No rows when the corpus is absent.
+ */
+const BIG = [
+  ['cilium-core/bpf_lxc.o', 'tail_handle_ipv4'],
+  ['cilium-core/bpf_overlay.o', 'tail_handle_ipv4'],
+  ['cilium/bpf_xdp_snat_linux.o', 'tail_lb_ipv6'],
+  ['cilium-core/bpf_host.o', 'cil_to_netdev'],
+] as const;
+
+export function bigProgramRows(opts: { kernel: boolean }): VerifyRow[] {
+  const root = join(process.env.TSBPF_CORPUS_DIR ?? repoPath('.corpus'), 'ebpf-samples');
+  if (!existsSync(root)) return [];
+  const rows: VerifyRow[] = [];
+  for (const [file, name] of BIG) {
+    const path = join(root, file);
+    if (!existsSync(path)) continue;
+    const spec = parseObject(new Uint8Array(readFileSync(path)), { name: basename(file, '.o'), ...CORPUS_PARSE_OPTIONS });
+    linkLegacyInnerMaps(spec);
+    const p = spec.programs.find((x) => x.name === name);
+    if (!p) continue;
+    const prog = { ...p, type: guessProgType(p, spec, file) as typeof p.type };
+    const maps = new Map<string, MapSpec>(spec.maps.map((m) => [m.name, m]));
+    const t0 = process.hrtime.bigint();
+    const r = verifyProgram(prog, maps, { logLevel: 0 });
+    const us = Number(process.hrtime.bigint() - t0) / 1000;
+    if (!r.ok) continue;
+    const row: VerifyRow = { object: `${file}:${name}`, programs: 1, processed: r.stats.processed, oursUs: us };
+    if (opts.kernel && kernelAvailable()) {
+      const k = kernelLoad(prog, maps, 4, { btf: spec.btf });
+      const t = k?.ok ? /verification time (\d+) usec/.exec(k.log) : null;
+      if (t) { row.kernelUs = Number(t[1]); row.kernelProcessed = Number(/processed (\d+) insns/.exec(k!.log)?.[1] ?? 0); }
     }
     rows.push(row);
   }
