@@ -13,6 +13,7 @@ import { BPF_MAX_VAR_SIZ, type Env, checkRead, fail, frame, nextId, noteStack } 
 import { argAlignment, noteRange, packetAccess, regionAccess, stackBounds, stackHelperRead, stackHelperWrite } from './check-mem.js';
 import { type MapInfo, notInit, pointer, type RegState, typeStr, unknownScalar } from './regstate.js';
 import { allRegs, newFrame, type FuncState } from './states.js';
+import { syncBounds } from './bounds.js';
 import { STACK_SPILL, STACK_ZERO, slotOf } from './stack.js';
 import { tnumIsConst, tnumStr } from './tnum.js';
 
@@ -37,6 +38,9 @@ function gplCompatible(license: string): boolean {
   return ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(license.replace(/\0.*$/, ''));
 }
 
+const MAX_ERRNO = 4095n;
+const SIZE_BOUNDED_RET: ReadonlySet<string> = new Set(['get_stack', 'get_task_stack', 'probe_read_str', 'probe_read_kernel_str', 'probe_read_user_str']);
+
 interface Meta {
   map?: MapInfo;
   /** Register of the last memory argument (for its size argument). */
@@ -45,6 +49,8 @@ interface Meta {
   releaseRef?: number;
   callback?: RegState;
   allocSize?: number;
+  /** umax of the last size argument (check_mem_size_reg's msize_max_value). */
+  msizeMax?: bigint;
 }
 
 /** check_map_func_compatibility, the common cases. */
@@ -244,6 +250,7 @@ function checkArg(env: Env, proto: HelperProto, i: number, arg: ArgSpec, meta: M
         return;
       }
       checkHelperMem(env, memRegno, memReg, Number(r.b.umin), Number(r.b.umax), write && !meta.memArg?.readOnly, zeroOk);
+      meta.msizeMax = r.b.umax;
       // check_mem_size_reg: the size is relied on (precision tracking)
       env.markPrecise?.(regno);
       return;
@@ -432,7 +439,15 @@ export function checkHelperCall(env: Env, insn: Insn): CallbackRequest | undefin
   for (let r = 1; r <= 5; r++) { fr.regs[r] = notInit(); env.scratchRegs |= 1 << r; }
   let r0: RegState;
   switch (proto.ret) {
-    case 'integer': r0 = unknownScalar(); break;
+    case 'integer':
+      r0 = unknownScalar();
+      // do_refine_retval_range: these return the bytes written (at most the size) or -errno
+      if (SIZE_BOUNDED_RET.has(proto.name) && meta.msizeMax !== undefined) {
+        r0.b.smax = meta.msizeMax; r0.b.s32max = meta.msizeMax;
+        r0.b.smin = -MAX_ERRNO; r0.b.s32min = -MAX_ERRNO;
+        syncBounds(r0.b);
+      }
+      break;
     case 'void': r0 = notInit(); break;
     case 'map_value_or_null': {
       const m = meta.map!;
