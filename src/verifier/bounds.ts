@@ -195,6 +195,17 @@ function boundOffset(b: Bounds): void {
 
 /** reg_bounds_sync. Leaves an empty range alone (callers test boundsEmpty). */
 export function syncBounds(b: Bounds): void {
+  // a known constant inside every range: the general steps would set every bound to it
+  if (b.varOff.mask === 0n) {
+    const u = b.varOff.value;
+    const v = s64(u);
+    const lo = u & U32;
+    const v32 = s32(lo);
+    if (b.umin <= u && u <= b.umax && b.smin <= v && v <= b.smax && b.u32min <= lo && lo <= b.u32max && b.s32min <= v32 && v32 <= b.s32max) {
+      b.umin = b.umax = u; b.smin = b.smax = v; b.u32min = b.u32max = lo; b.s32min = b.s32max = v32;
+      return;
+    }
+  }
   updateBounds(b);
   if (boundsEmpty(b)) return;
   deduce32(b); deduce64(b); deduceMixed(b);

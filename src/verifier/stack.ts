@@ -16,14 +16,26 @@ export interface StackSlot {
   spilled: RegState | null;
   /** Bytes the spill covers (8, or 4/2/1 for narrow scalar spills). */
   spillSize: number;
+  /**
+   * Referenced by more than one state (copy-on-write): never modified again; writers take a
+   * copy first (states.ts getSlot). Only slots without a spilled register are shared.
+   */
+  shared: boolean;
 }
 
 export function emptySlot(): StackSlot {
-  return { types: [0, 0, 0, 0, 0, 0, 0, 0], spilled: null, spillSize: 0 };
+  return { types: [0, 0, 0, 0, 0, 0, 0, 0], spilled: null, spillSize: 0, shared: false };
 }
 
 export function cloneSlot(s: StackSlot): StackSlot {
-  return { types: s.types.slice(), spilled: s.spilled ? cloneReg(s.spilled) : null, spillSize: s.spillSize };
+  return { types: s.types.slice(), spilled: s.spilled ? cloneReg(s.spilled) : null, spillSize: s.spillSize, shared: false };
+}
+
+/** The slot for a copy of its state: data-only slots are shared, slots holding a register are copied. */
+export function slotForClone(s: StackSlot): StackSlot {
+  if (s.spilled) return cloneSlot(s);
+  s.shared = true;
+  return s;
 }
 
 export function isSpill(s: StackSlot | undefined): boolean {

@@ -5,7 +5,7 @@
 
 import { boundsEqual, boundsWithin } from './bounds.js';
 import { cloneReg, notInit, type RegState, regStr, unknownScalar } from './regstate.js';
-import { cloneSlot, emptySlot, slotStr, STACK_INVALID, STACK_MISC, STACK_SPILL, STACK_ZERO, type StackSlot } from './stack.js';
+import { cloneSlot, emptySlot, slotForClone, slotStr, STACK_INVALID, STACK_MISC, STACK_SPILL, STACK_ZERO, type StackSlot } from './stack.js';
 import { tnumEq } from './tnum.js';
 
 export interface FuncState {
@@ -46,16 +46,19 @@ export function newFrame(frameno: number, callsite: number, subprog: number): Fu
 }
 
 export function cloneFrame(f: FuncState): FuncState {
-  return { ...f, regs: f.regs.map(cloneReg), stack: f.stack.map(cloneSlot) };
+  return { ...f, regs: f.regs.map(cloneReg), stack: f.stack.map(slotForClone) };
 }
 
 export function cloneState(s: VState): VState {
   return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), ...(s.lock ? { lock: { ...s.lock } } : {}) };
 }
 
+/** Slot spi of the frame, to modify (a slot shared with other states is copied first). */
 export function getSlot(f: FuncState, spi: number): StackSlot {
   while (f.stack.length <= spi) f.stack.push(emptySlot());
-  return f.stack[spi]!;
+  let s = f.stack[spi]!;
+  if (s.shared) { s = cloneSlot(s); f.stack[spi] = s; }
+  return s;
 }
 
 /** Every register and stack slot of all frames (spilled registers included). */
