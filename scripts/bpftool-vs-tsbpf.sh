@@ -35,7 +35,8 @@ transcript() {
 		if [ -s "$out" ] && [ "$(tail -c1 "$out" | od -An -tx1 | tr -d ' ')" != "0a" ]; then echo; fi
 		sed 's/^/! /' "$err"
 		echo "[rc=$rc]"
-	done | sed -e "s#$pin#\$PIN#g" -e "s#$EX#\$EX#g" -e "s#$TD#\$TD#g" | sed -E -f "$TD/normalize.sed"
+	done | sed -e "s#$pin#\$PIN#g" -e "s#$EX#\$EX#g" -e "s#$TD#\$TD#g" | sed -E -f "$TD/normalize.sed" |
+		if [ -f "${file%.cmds}.sed" ]; then sed -E -f "${file%.cmds}.sed"; else cat; fi
 	rm -f "$out" "$err"
 }
 

@@ -95,6 +95,18 @@ export function verifyObject(s: Session, obj: ParsedObject): boolean {
   return true;
 }
 
+/** The log level-1 verifier log of one program of an object (what BPF_PROG_LOAD returns). */
+export function verifierLog(s: Session, obj: ParsedObject, name: string): string | undefined {
+  const p = obj.spec.programs.find((x) => x.name === name);
+  if (!p || s.ctx.env.TSBPF_SKIP_VERIFIER === '1') return undefined;
+  try {
+    return verifyProgram(p, new Map(obj.spec.maps.map((m) => [m.name, m])), { logLevel: 1 }).log;
+  } catch (e) {
+    if (!isBpfError(e)) throw e;
+    return undefined;
+  }
+}
+
 /** The programs were verified just before (verifyObject): loading does not verify them again. */
 const ALREADY_VERIFIED: VerifyHook = () => ({ ok: true, log: '' });
 
@@ -152,29 +164,60 @@ export interface Instance {
   maps: Map<string, { path: string; map: BpfMap; record: PinnedMapRecord }>;
 }
 
-/**
- * Re-create a pinned program with its pinned maps, call `fn` with it while the maps are
- * locked, then write every map's state back. Returns fn's result.
- */
-export async function withInstance<T>(s: Session, rec: PinnedProgRecord, fn: (inst: Instance) => T | Promise<T>): Promise<T> {
+/** The object bytes of a pinned program, parsed again (with its load-time type override). */
+function reopen(s: Session, rec: PinnedProgRecord): ParsedObject {
   const bytes = new Uint8Array(Buffer.from(rec.object.data, 'base64'));
   const override = rec.typeOverride !== undefined ? { type: rec.type, expectedAttachType: rec.expectedAttachType } : undefined;
-  const obj = openObject(s, rec.object.file, override, bytes);
+  return openObject(s, rec.object.file, override, bytes);
+}
+
+/** The live maps of a pinned program's object (one per pinned map and session). */
+function materializeMaps(s: Session, rec: PinnedProgRecord): { maps: Instance['maps']; replace: Record<string, BpfMap> } {
+  const maps: Instance['maps'] = new Map();
+  const replace: Record<string, BpfMap> = {};
+  for (const [n, p] of Object.entries(rec.maps)) {
+    const ref = s.mapByPath(p);
+    const m = s.materialize(ref.record, ref.path);
+    maps.set(n, { path: ref.path, map: m, record: ref.record });
+    replace[n] = m;
+  }
+  return { maps, replace };
+}
+
+/**
+ * A pinned program re-created in the session's runtime, runnable (a prog array slot holding
+ * it, for tail calls): its object loaded again over its pinned maps, only this program.
+ * The caller holds the maps' locks (Session.mapClosure) when it will write them back.
+ */
+export function loadPinnedProgram(s: Session, path: string, rec: PinnedProgRecord): LoadedProgram {
+  const obj = reopen(s, rec);
+  const { replace } = materializeMaps(s, rec);
+  let coll: Collection;
+  try {
+    coll = loadCollection(obj.spec, { runtime: s.runtime(), replaceMaps: replace, unverified: true, only: [rec.symbol] });
+  } catch (e) {
+    if (!isBpfError(e)) throw e;
+    throw new CliError(`can't re-create pinned program ${rec.name} (${path}): ${e.message}`);
+  }
+  const prog = coll.programs[rec.symbol];
+  if (!prog) throw new CliError(`pinned program ${rec.symbol} is not in its object`);
+  return prog;
+}
+
+/**
+ * Re-create a pinned program with its pinned maps, call `fn` with it while the maps are
+ * locked, then write every map's state back. Returns fn's result. Maps reached through
+ * prog array and map-of-maps slots (the programs a tail call reaches and their maps, inner
+ * maps) are locked and written back too.
+ */
+export async function withInstance<T>(s: Session, rec: PinnedProgRecord, fn: (inst: Instance) => T | Promise<T>): Promise<T> {
+  const obj = reopen(s, rec);
   const load = await getLoadCollection();
-  const names = Object.keys(rec.maps);
-  const paths = names.map((n) => rec.maps[n]!);
   // Lock the maps for the whole run: concurrent runs and updates serialise, nothing is lost.
-  const lockPaths = paths.map((p) => s.store.resolveAlias(p));
+  const lockPaths = s.mapClosure(Object.values(rec.maps).map((p) => s.store.resolveAlias(p)));
   const held = await acquireAll(s, lockPaths);
   try {
-    const maps = new Map<string, { path: string; map: BpfMap; record: PinnedMapRecord }>();
-    const replace: Record<string, BpfMap> = {};
-    names.forEach((n, i) => {
-      const ref = s.mapByPath(paths[i]!);
-      const m = s.materialize(ref.record);
-      maps.set(n, { path: ref.path, map: m, record: ref.record });
-      replace[n] = m;
-    });
+    const { maps, replace } = materializeMaps(s, rec);
     let coll: Collection;
     try {
       // A pinned program comes back from a file: it runs with every access checked rather
@@ -186,8 +229,12 @@ export async function withInstance<T>(s: Session, rec: PinnedProgRecord, fn: (in
     }
     const prog = coll.programs[rec.symbol];
     if (!prog) throw new CliError(`pinned program ${rec.symbol} is not in its object`);
+    s.noteProgram(rec, prog);
     const result = await fn({ coll, prog, maps });
-    for (const { path, map, record } of maps.values()) s.store.writeLocked(path, s.snapshot(map, record));
+    const locked = new Set(lockPaths);
+    for (const { path, map, record } of s.liveMaps()) {
+      if (locked.has(path)) s.writeMap(path, s.snapshot(map, record));
+    }
     return result;
   } finally {
     held();

@@ -10,9 +10,11 @@ import { MapError } from '../maps/types.js';
 import type { BpfMap, MapSpec } from '../maps/types.js';
 import { MapType } from '../uapi/bpf.js';
 import { Errno, strerror } from '../uapi/errno.js';
-import { PinStore, PinStoreError, newUuid, type PinnedMapRecord, type PinnedProgRecord } from '../pinstore/index.js';
-import { Args, fromHex, isPrefix, isQueueStack, parseUlong, roundUp8, toHex, isPerCpuMap } from './args.js';
+import type { RegisteredProgram } from '../runtime/runtime.js';
+import { PinStore, PinStoreError, newUuid, type PinnedMapRecord, type PinnedProgRecord, type SlotRef } from '../pinstore/index.js';
+import { Args, fromHex, isMapOfMaps, isMapOfProgs, isPrefix, isQueueStack, parseUlong, roundUp8, toHex, isPerCpuMap } from './args.js';
 import { CliError, type CliContext } from './context.js';
+import { loadPinnedProgram } from './loaded.js';
 
 export interface MapRef {
   id: number;
@@ -42,10 +44,38 @@ export function pinnedError(e: unknown, path: string): never {
   throw e;
 }
 
+/** A pinned map re-created in this session's runtime, with the objects its slots hold. */
+interface LiveMap {
+  path: string;
+  record: PinnedMapRecord;
+  map: BpfMap;
+  /** Slot key (hex) → the pinned object it holds (prog arrays, maps of maps). */
+  refs: Map<string, SlotRef>;
+}
+
+const u32le = (n: number): Uint8Array => {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n >>> 0, true);
+  return b;
+};
+
+export const holdsRefs = (type: number): boolean => isMapOfMaps(type) || isMapOfProgs(type);
+
 export class Session {
   readonly store: PinStore;
   readonly ncpus: number;
   private rt?: Runtime;
+  /**
+   * Whether prog array slots get the real programs (loaded from their records, to be tail
+   * called: `prog run`) or stand-ins carrying only id, name and type (every other command:
+   * enough for the kernel's update checks and for printing ids).
+   */
+  runnablePrograms = false;
+  private readonly liveByUuid = new Map<string, LiveMap>();
+  private readonly liveByMap = new Map<BpfMap, LiveMap>();
+  private readonly progsByUuid = new Map<string, RegisteredProgram>();
+  private readonly pending: Array<() => void> = [];
+  private filling = false;
 
   constructor(readonly ctx: CliContext) {
     this.store = PinStore.fromEnv(ctx.env);
@@ -65,7 +95,23 @@ export class Session {
 
   /** Every live map, id order. */
   listMaps(): MapRef[] {
-    return this.store.list<PinnedMapRecord>('map');
+    return this.dropUnheld(this.store.list<PinnedMapRecord>('map'));
+  }
+
+  /**
+   * Objects living on only in a held copy are gone (removed) once no map's slot refers to
+   * them any more: the kernel frees an object when its last reference goes.
+   */
+  private dropUnheld<R extends { path: string; record: PinnedMapRecord | PinnedProgRecord }>(list: R[]): R[] {
+    if (!list.some((o) => this.store.isHeldPath(o.path))) return list;
+    const maps = this.store.list<PinnedMapRecord>('map');
+    const held = new Set<string>();
+    for (const m of maps) for (const r of m.record.refs ?? []) held.add(`${r.kind}:${r.uuid}`);
+    return list.filter((o) => {
+      if (!this.store.isHeldPath(o.path) || held.has(`${o.record.kind}:${o.record.uuid}`)) return true;
+      this.store.remove(o.path);
+      return false;
+    });
   }
 
   mapByPath(path: string): MapRef {
@@ -112,8 +158,179 @@ export class Session {
     return maps[0]!;
   }
 
-  /** The live map a record describes, in this session's runtime. */
-  materialize(rec: PinnedMapRecord): BpfMap {
+  /**
+   * The live map a record (pinned at `path`) describes, in this session's runtime: one live
+   * map per pinned map and session, so a map reached twice (by a program and through a map
+   * of maps) is the same map. Slots of prog arrays and maps of maps are filled with the
+   * objects their refs name (re-created in this runtime too).
+   */
+  materialize(rec: PinnedMapRecord, path?: string): BpfMap {
+    const cached = this.liveByUuid.get(rec.uuid);
+    if (cached && (cached.record === rec || sameState(cached.record, rec))) return cached.map;
+    const m = this.materializeAlone(rec);
+    const live: LiveMap = { path: path ?? '', record: rec, map: m, refs: new Map() };
+    this.liveByUuid.set(rec.uuid, live);
+    this.liveByMap.set(m, live);
+    if (holdsRefs(rec.spec.type) && rec.refs) {
+      for (const ref of rec.refs) {
+        live.refs.set(ref.key, ref);
+        this.pending.push(() => this.fillSlot(live, ref));
+      }
+    }
+    this.drain();
+    return m;
+  }
+
+  /** Fill pending slots (breadth first: cycles through prog arrays end). */
+  private drain(): void {
+    if (this.filling) return;
+    this.filling = true;
+    try {
+      for (let f = this.pending.shift(); f; f = this.pending.shift()) f();
+    } finally {
+      this.filling = false;
+    }
+  }
+
+  /** Put the object a ref names into its slot, or empty the slot when the object is gone. */
+  private fillSlot(live: LiveMap, ref: SlotRef): void {
+    const key = fromHex(ref.key);
+    let id: number | undefined;
+    try {
+      if (ref.kind === 'map') {
+        const t = this.resolveRef(ref);
+        if (t && t.record.kind === 'map') id = this.materialize(t.record, t.path).id;
+      } else {
+        const t = this.resolveRef(ref);
+        if (t && t.record.kind === 'prog') id = this.programFor(t.path, t.record).id;
+      }
+    } catch (e) {
+      if (!(e instanceof CliError || e instanceof MapError || e instanceof PinStoreError)) throw e;
+      if (this.ctx.debug) this.ctx.err(`slot ${ref.key} of ${live.record.spec.name}: ${(e as Error).message}\n`);
+      id = undefined;
+    }
+    try {
+      if (id !== undefined) {
+        live.map.update(key, u32le(id), 0);
+        return;
+      }
+    } catch (e) {
+      if (!(e instanceof MapError)) throw e;
+    }
+    live.refs.delete(ref.key);
+    try { live.map.delete(key); } catch { /* already empty */ }
+  }
+
+  /** Where the object a ref names is now: its pin while it holds the same object, else the held copy. */
+  resolveRef(ref: SlotRef): { path: string; record: PinnedMapRecord | PinnedProgRecord } | undefined {
+    const candidates = [ref.path, this.store.heldPath(ref.kind, ref.uuid)];
+    for (const c of candidates) {
+      if (!c) continue;
+      try {
+        const r = this.store.read(c);
+        if (r.record.kind === ref.kind && r.record.uuid === ref.uuid) return r;
+      } catch (e) {
+        if (!(e instanceof PinStoreError)) throw e;
+      }
+    }
+    return undefined;
+  }
+
+  /** The program a prog array slot holds, in this runtime (see runnablePrograms). */
+  programFor(path: string, rec: PinnedProgRecord): RegisteredProgram {
+    const hit = this.progsByUuid.get(rec.uuid);
+    if (hit && (!this.runnablePrograms || 'program' in hit)) return hit;
+    let p: RegisteredProgram;
+    if (this.runnablePrograms) {
+      p = loadPinnedProgram(this, path, rec);
+    } else {
+      const rt = this.runtime();
+      const stub = { id: rt.allocProgId(), name: rec.name, type: rec.type, expectedAttachType: rec.expectedAttachType };
+      rt.registerProgram(stub);
+      p = stub;
+    }
+    this.progsByUuid.set(rec.uuid, p);
+    return p;
+  }
+
+  /** Record that a program re-created from its pin is this session's copy of it. */
+  noteProgram(rec: PinnedProgRecord, p: RegisteredProgram): void {
+    if (!this.progsByUuid.has(rec.uuid) || !('program' in this.progsByUuid.get(rec.uuid)!)) this.progsByUuid.set(rec.uuid, p);
+  }
+
+  /** The live map behind a ref target (for an update naming a map). */
+  liveOf(m: BpfMap): LiveMap | undefined {
+    return this.liveByMap.get(m);
+  }
+
+  /** Every map materialised in this session, with where it is pinned. */
+  liveMaps(): Array<{ path: string; record: PinnedMapRecord; map: BpfMap }> {
+    return [...this.liveByUuid.values()];
+  }
+
+  /** Set slot `key` of a live prog array / map of maps to a pinned object (the kernel's checks apply). */
+  setSlot(m: BpfMap, key: Uint8Array, flags: number, kind: 'map' | 'prog', target: { path: string; record: PinnedMapRecord | PinnedProgRecord }): void {
+    const id = target.record.kind === 'map' ? this.materialize(target.record, target.path).id : this.programFor(target.path, target.record).id;
+    m.update(key, u32le(id), flags);
+    const live = this.liveByMap.get(m);
+    if (live) live.refs.set(toHex(key), { key: toHex(key), kind, uuid: target.record.uuid, path: this.store.canonical(target.path) });
+    // The slot holds the object: it outlives its pin (the kernel's reference).
+    if (!this.store.isHeldPath(target.path)) this.store.hold(kind, target.record);
+  }
+
+  /** The id a slot value shows (bpftool prints the kernel's prog / map id): the ref's pinned id. */
+  slotDisplayValue(m: BpfMap, key: Uint8Array, value: Uint8Array): Uint8Array {
+    const live = this.liveByMap.get(m);
+    const ref = live?.refs.get(toHex(key));
+    if (!ref) return value;
+    const t = this.resolveRef(ref);
+    if (!t) return value;
+    const out = new Uint8Array(value);
+    out.set(u32le(this.store.idOf(ref.kind, t.path, ref.uuid)).subarray(0, out.length));
+    return out;
+  }
+
+  /** Write a map's record back (the caller holds its lock), and its held copy if a map of maps holds it. */
+  writeMap(path: string, rec: PinnedMapRecord): void {
+    this.store.writeLocked(path, rec);
+    try {
+      this.store.refreshHeld(rec, path);
+    } catch (e) {
+      if (!(e instanceof PinStoreError)) throw e;
+    }
+  }
+
+  /**
+   * Map files a program's run can touch: its maps, and through prog array and map-of-maps
+   * slots the maps of the programs and the inner maps they hold (to lock them all first).
+   */
+  mapClosure(paths: string[]): string[] {
+    const seen = new Set<string>();
+    const progsSeen = new Set<string>();
+    const queue = [...paths];
+    for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+      let r: { path: string; record: PinnedMapRecord };
+      try {
+        r = this.store.readMap(p);
+      } catch {
+        continue;
+      }
+      if (seen.has(r.path)) continue;
+      seen.add(r.path);
+      for (const ref of r.record.refs ?? []) {
+        const t = this.resolveRef(ref);
+        if (!t) continue;
+        if (t.record.kind === 'map') queue.push(t.path);
+        else if (!progsSeen.has(t.record.uuid)) {
+          progsSeen.add(t.record.uuid);
+          queue.push(...Object.values(t.record.maps));
+        }
+      }
+    }
+    return [...seen];
+  }
+
+  private materializeAlone(rec: PinnedMapRecord): BpfMap {
     const rt = this.runtime();
     if (rec.snapshot !== undefined) {
       try {
@@ -141,6 +358,24 @@ export class Session {
 
   /** The record of a live map's current state (same identity as `rec`). */
   snapshot(m: BpfMap, rec: PinnedMapRecord): PinnedMapRecord {
+    const out = this.snapshotState(m, rec);
+    const live = this.liveByMap.get(m);
+    if (live && holdsRefs(rec.spec.type)) {
+      const refs = [...live.refs.values()].filter((r) => {
+        try {
+          m.lookup(fromHex(r.key));
+          return true;
+        } catch {
+          return false; // deleted since
+        }
+      });
+      if (refs.length) out.refs = refs;
+      else delete out.refs;
+    }
+    return out;
+  }
+
+  private snapshotState(m: BpfMap, rec: PinnedMapRecord): PinnedMapRecord {
     let snap: Uint8Array | undefined;
     try {
       snap = snapshotMap(m);
@@ -192,7 +427,7 @@ export class Session {
   // ---- programs --------------------------------------------------------------------------
 
   listProgs(): ProgRef[] {
-    return this.store.list<PinnedProgRecord>('prog');
+    return this.dropUnheld(this.store.list<PinnedProgRecord>('prog'));
   }
 
   progByPath(path: string): ProgRef {
@@ -245,6 +480,11 @@ export class Session {
     if (progs.length === 0) throw new CliError('no program found');
     return progs[0]!;
   }
+}
+
+/** Whether two records of one map hold the same state. */
+function sameState(a: PinnedMapRecord, b: PinnedMapRecord): boolean {
+  return a.snapshot === b.snapshot && a.frozen === b.frozen && JSON.stringify(a.entries) === JSON.stringify(b.entries) && JSON.stringify(a.refs ?? []) === JSON.stringify(b.refs ?? []);
 }
 
 export function specOfRecord(rec: PinnedMapRecord): MapSpec {

@@ -47,8 +47,26 @@ export interface PinnedMapRecord {
   btf?: { data: string; keyTypeId: number; valueTypeId: number };
   /** Program uuid owning this map when it is not pinned by the user (prog load without pinmaps). */
   owner?: string;
+  /**
+   * PROG_ARRAY / ARRAY_OF_MAPS / HASH_OF_MAPS: the object each occupied slot refers to (what
+   * a kernel map holds a reference to). The slot bytes of `snapshot`/`entries` are only the
+   * ids of the process that wrote them; on re-creation every slot is filled from its ref.
+   * Absent in records written before refs existed (their slots keep the raw bytes).
+   */
+  refs?: SlotRef[];
   createdAt: number;
   uid: number;
+}
+
+/** One occupied slot of a prog array or map of maps and the pinned object it holds. */
+export interface SlotRef {
+  /** The slot's key, hex. */
+  key: string;
+  kind: 'map' | 'prog';
+  /** The referenced object's uuid (its identity: a new object at the same path is another one). */
+  uuid: string;
+  /** Where it was pinned when the slot was set (a held copy keeps it after that pin is removed). */
+  path: string;
 }
 
 /** A loaded program: the object it came from and where the maps it uses are pinned. */
@@ -145,6 +163,12 @@ function need(cond: boolean, path: string, what: string): void {
 const isU32 = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 const isHex = (v: unknown): boolean => typeof v === 'string' && /^(?:[0-9a-f]{2})*$/.test(v);
 
+function isSlotRef(v: unknown): boolean {
+  if (!v || typeof v !== 'object') return false;
+  const o = v as Record<string, unknown>;
+  return isHex(o.key) && (o.kind === 'map' || o.kind === 'prog') && typeof o.uuid === 'string' && typeof o.path === 'string';
+}
+
 function validateMapSpec(s: unknown, path: string): void {
   need(!!s && typeof s === 'object', path, 'map spec missing');
   const spec = s as Record<string, unknown>;
@@ -163,6 +187,7 @@ function validateShape(rec: { kind: string }, path: string): void {
     need(isU32(r.ncpus) && (r.ncpus as number) > 0, path, 'ncpus');
     need(r.snapshot === undefined || (typeof r.snapshot === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(r.snapshot)), path, 'snapshot');
     need(Array.isArray(r.entries) && (r.entries as unknown[]).every((e) => Array.isArray(e) && e.length === 2 && isHex(e[0]) && isHex(e[1])), path, 'entries');
+    need(r.refs === undefined || (Array.isArray(r.refs) && (r.refs as unknown[]).every(isSlotRef)), path, 'slot refs');
   } else if (rec.kind === 'prog') {
     need(typeof r.name === 'string' && typeof r.symbol === 'string', path, 'program name');
     need(isU32(r.type), path, 'program type');

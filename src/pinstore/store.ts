@@ -103,6 +103,42 @@ export class PinStore {
     return join(this.stateDir, 'objects', `map-${uuid}`);
   }
 
+  /**
+   * Where a prog array / map of maps keeps its own copy of an object it holds (the kernel's
+   * reference): the object lives on there, with the same id, once its pin is removed.
+   * undefined for a uuid that is not a plain token.
+   */
+  heldPath(kind: ObjectKind, uuid: string): string | undefined {
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(uuid)) return undefined;
+    return join(this.stateDir, 'objects', `held-${kind}-${uuid}`);
+  }
+
+  isHeldPath(path: string): boolean {
+    const p = this.canonical(path);
+    return dirname(p) === join(this.canonical(this.stateDir), 'objects') && basename(p).startsWith('held-');
+  }
+
+  /** Write (or refresh) the held copy of an object; returns its path. */
+  hold(kind: ObjectKind, rec: PinnedMapRecord | PinnedProgRecord): string | undefined {
+    const p = this.heldPath(kind, rec.uuid);
+    if (!p) return undefined;
+    this.ensureStateDir();
+    const lock = acquireLock(sidePath(p, 'lock'), this.lockOptions);
+    try {
+      io(p, () => atomicWriteFile(p, encodeRecord(rec)));
+    } finally {
+      lock.release();
+    }
+    return p;
+  }
+
+  /** Refresh the held copy of a map if there is one (its pin was written). */
+  refreshHeld(rec: PinnedMapRecord, writtenAt: string): void {
+    const p = this.heldPath('map', rec.uuid);
+    if (!p || this.canonical(writtenAt) === p || !pathExists(p)) return;
+    io(p, () => atomicWriteFile(p, encodeRecord(rec)));
+  }
+
   // ---- records ---------------------------------------------------------------------------
 
   /** Read a pinned object, following an alias pin to the object it names. */
@@ -250,11 +286,20 @@ export class PinStore {
         try {
           rec = readRecordFile<PinRecord>(o.path);
         } catch (e) {
-          // Gone: drop. Damaged: keep the id (it will be reported when used), do not list.
-          return !(e instanceof PinStoreError && e.code === 'PIN_IO' && e.errno === 2);
+          // Gone: drop, unless a prog array / map of maps holds a copy (then it lives on there).
+          // Damaged: keep the id (it will be reported when used), do not list.
+          const gone = e instanceof PinStoreError && e.code === 'PIN_IO' && e.errno === 2;
+          const held = gone ? this.heldPath(kind, o.uuid) : undefined;
+          if (!held || !pathExists(held)) return !gone;
+          try {
+            rec = readRecordFile<PinRecord>(held);
+          } catch {
+            return false;
+          }
+          o.path = held;
         }
         if (rec.kind !== kind || rec.uuid !== o.uuid) return false;
-        if (rec.kind === 'map' && rec.owner && !reg.objects.some((x) => x.kind === 'prog' && x.uuid === rec.owner && pathExists(x.path))) {
+        if (rec.kind === 'map' && rec.owner && !reg.objects.some((x) => x.kind === 'prog' && x.uuid === rec.owner && (pathExists(x.path) || pathExists(this.heldPath('prog', x.uuid) ?? '')))) {
           this.remove(o.path);
           return false;
         }

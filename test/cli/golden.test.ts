@@ -5,7 +5,7 @@
 // is available, the same scripts also run live against bpftool.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -21,9 +21,12 @@ function commands(file: string): string[] {
   return readFileSync(join(TD, file), 'utf8').split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
 }
 
-function normalise(text: string, pin: string): string {
+/** normalize.sed, then the script's own NAME.sed when there is one (fields only it has). */
+function normalise(text: string, pin: string, file: string): string {
   const t = text.split(pin).join('$PIN').split(EX).join('$EX').split(TD).join('$TD');
-  const r = spawnSync('sed', ['-E', '-f', join(TD, 'normalize.sed')], { input: t, encoding: 'utf8' });
+  const own = join(TD, file.replace(/\.cmds$/, '.sed'));
+  const scripts = ['-f', join(TD, 'normalize.sed'), ...(existsSync(own) ? ['-f', own] : [])];
+  const r = spawnSync('sed', ['-E', ...scripts], { input: t, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sed: ${r.stderr}`);
   return r.stdout;
 }
@@ -38,7 +41,7 @@ async function transcript(file: string, pin: string, run: Runner): Promise<strin
     text += err.split('\n').filter((l, i, a) => !(l === '' && i === a.length - 1)).map((l) => `! ${l}\n`).join('');
     text += `[rc=${rc}]\n`;
   }
-  return normalise(text, pin);
+  return normalise(text, pin, file);
 }
 
 function tsbpfRunner(state: string, ncpus: number): Runner {

@@ -4,3 +4,4 @@ set -eu
 cd "$(dirname "$0")"
 ${CLANG:-clang} -O2 -g -target bpf -I/usr/include/$(uname -m)-linux-gnu -c printk.c -o printk.o
 ${CLANG:-clang} -O2 -g -target bpf -I/usr/include/$(uname -m)-linux-gnu -c bad_access.c -o bad_access.o
+${CLANG:-clang} -O2 -g -target bpf -I/usr/include/$(uname -m)-linux-gnu -c tailcall.c -o tailcall.o

@@ -6,7 +6,7 @@ import { createMap } from '../../maps/index.js';
 import { MapError, type BpfMap } from '../../maps/types.js';
 import { MapType } from '../../uapi/bpf.js';
 import { Errno, strerror } from '../../uapi/errno.js';
-import { PinStoreError, type PinnedMapRecord } from '../../pinstore/index.js';
+import { PinStoreError, type PinnedMapRecord, type PinnedProgRecord } from '../../pinstore/index.js';
 import { Args, hexBytes, isMapOfMaps, isMapOfProgs, isPerCpuMap, isPrefix, isQueueStack, mapTypeFromName, parseBytes, parseU32, roundUp8, selectCommand } from '../args.js';
 import { CliError, UsageError, type CliContext, type CliObject } from '../context.js';
 import { entryErrorPlain, entryPlain, mapMemlock, recordBtf, showMapHeaderJson, showMapJson, showMapPlain, writeBtfEntry, writeEntryJson, type MapShowExtra } from '../mapfmt.js';
@@ -30,7 +30,7 @@ function opError(what: string, e: unknown, exitWithErrno = true): never {
 export function mapExtra(s: Session, ref: MapRef): MapShowExtra {
   const x: MapShowExtra = { memlock: mapMemlock(ref.record, s.ncpus) };
   if (ref.record.btf) x.btfId = s.store.btfIdOf(btfKeyOf(ref.record.btf.data));
-  if (s.ctx.bpffs) x.pinned = ref.record.owner ? [] : [ref.path];
+  if (s.ctx.bpffs) x.pinned = ref.record.owner || s.store.isHeldPath(ref.path) ? [] : [ref.path];
   return x;
 }
 
@@ -61,7 +61,7 @@ function dumpOne(s: Session, o: Output, ref: MapRef, showHeader: boolean, btfPla
   }
   let rc = 0;
   let n = 0;
-  const m = s.materialize(rec);
+  const m = s.materialize(rec, ref.path);
   const next = (k: Uint8Array | null): Uint8Array | null => {
     try {
       return m.nextKey(k);
@@ -82,6 +82,7 @@ function dumpOne(s: Session, o: Output, ref: MapRef, showHeader: boolean, btfPla
     }
     if (v) {
       n++;
+      v = s.slotDisplayValue(m, k, v);
       if (o.json) writeEntryJson(o.w, rec, k, v, s.ncpus);
       else if (btfPlain && btf) writeBtfEntry(btfPlain.w, rec, btf, k, v, s.ncpus, true);
       else o.print(entryPlain(rec, k, v, s.ncpus));
@@ -195,9 +196,15 @@ function fullValue(s: Session, rec: PinnedMapRecord, v: Uint8Array): Uint8Array 
 function mutate<T>(s: Session, ref: MapRef, op: (m: BpfMap, rec: PinnedMapRecord) => T): T {
   return s.store.transact([ref.path], ([cur]) => {
     const rec = cur!.record as PinnedMapRecord;
-    const m = s.materialize(rec);
+    const m = s.materialize(rec, cur!.path);
     const result = op(m, rec);
-    return { result, write: [{ path: cur!.path, record: s.snapshot(m, rec) }] };
+    const out = s.snapshot(m, rec);
+    try {
+      s.store.refreshHeld(out, cur!.path);
+    } catch (e) {
+      if (!(e instanceof PinStoreError)) throw e;
+    }
+    return { result, write: [{ path: cur!.path, record: out }] };
   });
 }
 
@@ -206,15 +213,21 @@ const doUpdate: Handler = (s, o, args) => {
   const ref = s.parseMap(args);
   const e = parseElem(s, ref.record, args.rest(), true, true, true);
   const key = e.key ?? new Uint8Array(0);
-  let value = e.value ?? new Uint8Array(0);
+  const value = e.value ?? new Uint8Array(0);
+  // A program or map as the value: the slot holds that object (recorded by identity, so it
+  // is found again in later processes; see Session.setSlot).
+  let target: { kind: 'map' | 'prog'; path: string; record: PinnedMapRecord | PinnedProgRecord } | undefined;
   if (e.valueRef) {
     const ra = new Args(e.valueRef.args);
-    const id = e.valueRef.kind === 'map' ? s.parseMap(ra).id : s.parseProg(ra).id;
-    value = new Uint8Array(4);
-    new DataView(value.buffer).setUint32(0, id, true);
+    const kind = e.valueRef.kind;
+    const t = kind === 'map' ? s.parseMap(ra) : s.parseProg(ra);
+    target = { kind, path: t.path, record: t.record };
   }
   try {
-    mutate(s, ref, (m, rec) => m.update(key, fullValue(s, rec, value), e.flags));
+    mutate(s, ref, (m, rec) => {
+      if (target) s.setSlot(m, key, e.flags, target.kind, target);
+      else m.update(key, fullValue(s, rec, value), e.flags);
+    });
   } catch (err) {
     if (err instanceof MapError) opError('update failed', err);
     throw err;
@@ -257,7 +270,7 @@ const doLookup: Handler = (s, o, args) => {
   const rec = ref.record;
   const e = parseElem(s, rec, args.rest(), true, false, false);
   const key = e.key ?? new Uint8Array(0);
-  const m = s.materialize(rec);
+  const m = s.materialize(rec, ref.path);
   let value: Uint8Array;
   try {
     if (rec.spec.type === MapType.BLOOM_FILTER) value = bloomPeekZero(s, m, rec.spec.valueSize);
@@ -271,7 +284,7 @@ const doLookup: Handler = (s, o, args) => {
     }
     throw new CliError(`lookup failed: ${strerror(errno)}`, errno);
   }
-  printKeyValue(s, o, rec, key, value.subarray(0, valueLen(s, rec)));
+  printKeyValue(s, o, rec, key, s.slotDisplayValue(m, key, value.subarray(0, valueLen(s, rec))));
 };
 
 const doGetnext: Handler = (s, o, args) => {
@@ -280,7 +293,7 @@ const doGetnext: Handler = (s, o, args) => {
   const rec = ref.record;
   let key: Uint8Array | null = null;
   if (args.count) key = parseElem(s, rec, args.rest(), true, false, false).key ?? new Uint8Array(0);
-  const m = s.materialize(rec);
+  const m = s.materialize(rec, ref.path);
   let next: Uint8Array | null;
   try {
     if (isQueueStack(rec.spec.type)) throw new MapError(Errno.EINVAL, 'getnext');

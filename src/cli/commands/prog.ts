@@ -8,13 +8,14 @@ import { progTypeBySection, SECTION_DEFS } from '../../loader/index.js';
 import type { BpfMap } from '../../maps/types.js';
 import { isBpfError } from '../../errors.js';
 import { Errno, strerror } from '../../uapi/errno.js';
+import { MapType } from '../../uapi/bpf.js';
 import type { Insn } from '../../isa/insn.js';
 import { Pseudo } from '../../isa/opcodes.js';
 import { PinStoreError, newUuid, sha256Hex, type PinnedMapRecord, type PinnedProgRecord } from '../../pinstore/index.js';
 import type { Collection, LoadedProgram, TestRunResult } from '../../runtime/types.js';
 import { Args, isPrefix, parseUlong, selectCommand } from '../args.js';
 import { CliError, UsageError, type CliContext, type CliObject } from '../context.js';
-import { STRICT_WARNING, btfKeyOf, loadObject, mapRecordFor, openObject, withInstance } from '../loaded.js';
+import { STRICT_WARNING, btfKeyOf, loadObject, mapRecordFor, openObject, verifierLog, withInstance, type ParsedObject } from '../loaded.js';
 import { pinAlias, requirePinArgs } from './map.js';
 import { Output, showObjects, withOutput } from '../output.js';
 import { runPcap, summaryPlain, type PcapRunSummary } from '../pcaprun.js';
@@ -38,7 +39,7 @@ function progShowInfo(s: Session, ref: ProgRef): ProgShowInfo {
   }
   const x: ProgShowInfo = { id: ref.id, record: r, mapIds };
   if (r.hasBtf && r.btfKey) x.btfId = s.store.btfIdOf(r.btfKey);
-  if (s.ctx.bpffs) x.pinned = [ref.path];
+  if (s.ctx.bpffs) x.pinned = s.store.isHeldPath(ref.path) ? [] : [ref.path];
   return x;
 }
 
@@ -132,8 +133,12 @@ async function loadWith(s: Session, o: Output, args: Args, all: boolean, stage: 
 
   // Pinned replacement maps stay locked while we load, so their state is consistent.
   const replace: Record<string, BpfMap> = {};
-  for (const [name, path] of replacePaths) replace[name] = s.materialize(s.mapByPath(path).record);
+  for (const [name, path] of replacePaths) {
+    const ref = s.mapByPath(path);
+    replace[name] = s.materialize(ref.record, ref.path);
+  }
   const coll = await loadObject(s, obj, replace);
+  claimProgArrays(s, obj, coll, replacePaths);
   const progs = Object.values(coll.programs);
   const first = obj.spec.programs[0];
   if (!first || !progs.length) throw new CliError("object file doesn't contain any bpf program");
@@ -223,6 +228,46 @@ async function loadWith(s: Session, o: Output, args: Args, all: boolean, stage: 
   for (const pr of progRecords) s.store.idOf('prog', pr.path, pr.record.uuid);
   if (btfKey) s.store.btfIdOf(btfKey);
   if (o.json) o.w.null();
+}
+
+type OwnedState = { ownerType?: number };
+interface StatefulMap { exportState(): unknown; importState(state: unknown): void }
+
+/**
+ * bpf_check_tail_call at BPF_PROG_LOAD: a program using a prog array makes its type the
+ * array's owner type when it has none (later updates must match it), and fails to load
+ * (EINVAL) when the array already belongs to another type.
+ */
+function claimProgArrays(s: Session, obj: ParsedObject, coll: Collection, replacePaths: Map<string, string>): void {
+  const nameOf = new Map<BpfMap, string>();
+  for (const [n, m] of Object.entries(coll.maps)) nameOf.set(m, n);
+  for (const lp of Object.values(coll.programs)) {
+    for (const id of lp.mapIds) {
+      const m = s.runtime().mapById(id);
+      if (!m || m.spec.type !== MapType.PROG_ARRAY) continue;
+      const sm = m as unknown as StatefulMap;
+      const st = sm.exportState() as OwnedState;
+      if (st.ownerType === undefined) {
+        sm.importState({ ...st, ownerType: lp.spec.type });
+        const path = replacePaths.get(nameOf.get(m) ?? '');
+        if (path) {
+          // a pinned prog array given with `map ... pinned FILE`: its owner is part of its state
+          s.store.withLocked([path], () => {
+            const ref = s.mapByPath(path);
+            s.writeMap(ref.path, s.snapshot(m, ref.record));
+          });
+        }
+      } else if (st.ownerType !== lp.spec.type) {
+        const name = lp.spec.name;
+        s.ctx.err(`libbpf: prog '${name}': BPF program load failed: ${strerror(Errno.EINVAL)}\n`);
+        const log = verifierLog(s, obj, name);
+        if (log !== undefined) s.ctx.err(`libbpf: prog '${name}': -- BEGIN PROG LOAD LOG --\n${log.endsWith('\n') || !log ? log : log + '\n'}-- END PROG LOAD LOG --\n`);
+        s.ctx.err(`libbpf: prog '${name}': failed to load: -${Errno.EINVAL}\n`);
+        s.ctx.err(`libbpf: failed to load object '${obj.file}'\n`);
+        throw new CliError('failed to load object file');
+      }
+    }
+  }
 }
 
 function isGpl(license: string): boolean {
@@ -397,6 +442,7 @@ async function runCommand(s: Session, o: Output, args: Args, trace: boolean): Pr
   args.require(4 - (trace ? 2 : 0));
   const ref = s.parseProg(args);
   const ra = parseRunArgs(args);
+  s.runnablePrograms = true; // prog array slots get the real programs: tail calls run them
   return withInstance(s, ref.record, (inst) => {
     const rt = s.runtime();
     rt.trace.splice(0, rt.trace.length);
