@@ -118,17 +118,16 @@ export class PinStore {
     return dirname(p) === join(this.canonical(this.stateDir), 'objects') && basename(p).startsWith('held-');
   }
 
-  /** Write (or refresh) the held copy of an object; returns its path. */
+  /**
+   * Write the held copy of an object unless there is one (programs never change; a map's
+   * copy is kept current by refreshHeld). No lock: the caller may hold the holder's lock,
+   * and the write is atomic.
+   */
   hold(kind: ObjectKind, rec: PinnedMapRecord | PinnedProgRecord): string | undefined {
     const p = this.heldPath(kind, rec.uuid);
     if (!p) return undefined;
     this.ensureStateDir();
-    const lock = acquireLock(sidePath(p, 'lock'), this.lockOptions);
-    try {
-      io(p, () => atomicWriteFile(p, encodeRecord(rec)));
-    } finally {
-      lock.release();
-    }
+    if (!pathExists(p)) io(p, () => atomicWriteFile(p, encodeRecord(rec)));
     return p;
   }
 

@@ -2,7 +2,7 @@
 // file; read-only commands read it, writing commands re-create the map in this process,
 // apply the operation and write the new state back atomically under the map's lock.
 
-import { createMap } from '../../maps/index.js';
+import { createMap, readSnapshot } from '../../maps/index.js';
 import { MapError, type BpfMap } from '../../maps/types.js';
 import { MapType } from '../../uapi/bpf.js';
 import { Errno, strerror } from '../../uapi/errno.js';
@@ -27,8 +27,21 @@ function opError(what: string, e: unknown, exitWithErrno = true): never {
   throw new CliError(`${what}: ${strerror(errno)}`, exitWithErrno ? errno : undefined);
 }
 
+/** A prog array's owner program type (set by its first program: load or update), from its snapshot. */
+function ownerProgType(rec: PinnedMapRecord): number | undefined {
+  if (rec.spec.type !== MapType.PROG_ARRAY || rec.snapshot === undefined) return undefined;
+  try {
+    const st = readSnapshot(new Uint8Array(Buffer.from(rec.snapshot, 'base64'))).state as { ownerType?: unknown } | undefined;
+    return typeof st?.ownerType === 'number' ? st.ownerType : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function mapExtra(s: Session, ref: MapRef): MapShowExtra {
   const x: MapShowExtra = { memlock: mapMemlock(ref.record, s.ncpus) };
+  const owner = ownerProgType(ref.record);
+  if (owner !== undefined) x.ownerProgType = owner;
   if (ref.record.btf) x.btfId = s.store.btfIdOf(btfKeyOf(ref.record.btf.data));
   if (s.ctx.bpffs) x.pinned = ref.record.owner || s.store.isHeldPath(ref.path) ? [] : [ref.path];
   return x;
