@@ -7,7 +7,7 @@
 //  - separate tsbpf processes (the built CLI) fill a prog array and run through it.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -59,12 +59,13 @@ async function retval(run: Runner, prog: string): Promise<number> {
 
 /** Whether `id N` finds the object. The kernel frees an object after an RCU grace period: poll it a bounded number of times. */
 async function exists(run: Runner, kind: 'prog' | 'map', id: number, wantGone: boolean): Promise<boolean> {
+  let there = true;
   for (let i = 0; i < 200; i++) {
-    const there = (await run(['-j', kind, 'show', 'id', String(id)])).rc === 0;
-    if (there !== wantGone) return there;
-    if (run === bpftoolRunner) spawnSync('sleep', ['0.01']); else break;
+    there = (await run(['-j', kind, 'show', 'id', String(id)])).rc === 0;
+    if (there !== wantGone || run !== bpftoolRunner) break;
+    spawnSync('sleep', ['0.01']);
   }
-  return !wantGone;
+  return there;
 }
 
 interface Observed {
@@ -76,6 +77,8 @@ interface Observed {
   afterDelete: { listed: boolean; run: number };
   innerAfterUnpin: { run: number; listed: boolean; updatedRun: number };
   innerAfterDelete: { listed: boolean; run: number };
+  /** `prog load` (first program pinned) of an object whose pinned prog array it fills itself. */
+  initHeld: { name: string; run: number };
 }
 
 async function scenario(run: Runner, pin: string): Promise<Observed> {
@@ -95,7 +98,9 @@ async function scenario(run: Runner, pin: string): Promise<Observed> {
   await ok(run, ['map', 'update', 'pinned', join(m, 'outer'), 'key', '0', '0', '0', '0', 'value', 'id', String(innerId)]);
   const slotIsMapId = (await slot(run, join(m, 'outer'), 0)) === innerId;
 
-  // Remove the target program's pin: the prog array still holds it.
+  // Remove the target program's pin: the prog array still holds it. (The object's own
+  // jmp_init holds it too: emptied first, so that jmp is the last holder.)
+  await ok(run, ['map', 'delete', 'pinned', join(m, 'jmp_init'), 'key', '1', '0', '0', '0']);
   rmSync(join(tc, 'tc_target'));
   const afterUnpin = {
     run: await retval(run, join(tc, 'tc_entry')),
@@ -116,7 +121,15 @@ async function scenario(run: Runner, pin: string): Promise<Observed> {
   innerAfterUnpin.updatedRun = await retval(run, join(tc, 'mim_read'));
   await ok(run, ['map', 'delete', 'pinned', join(m, 'outer'), 'key', '0', '0', '0', '0']);
   const innerAfterDelete = { listed: await exists(run, 'map', innerId, true), run: await retval(run, join(tc, 'mim_read')) };
-  return { slotIsProgId, slotIsMapId, runsBefore, emptyRun, afterUnpin, afterDelete, innerAfterUnpin, innerAfterDelete };
+
+  // The object's own `.values` slot holds tc_target, which only the slot keeps alive.
+  await ok(run, ['prog', 'load', OBJ, join(pin, 'one'), 'pinmaps', join(pin, 'onem')]);
+  const heldId = (await slot(run, join(pin, 'onem', 'jmp_init'), 1))!;
+  const initHeld = {
+    name: (JSON.parse(await ok(run, ['-j', 'prog', 'show', 'id', String(heldId)])) as { name: string }).name,
+    run: (JSON.parse(await ok(run, ['-j', 'prog', 'run', 'id', String(heldId), 'data_in', FRAME])) as { retval: number }).retval,
+  };
+  return { slotIsProgId, slotIsMapId, runsBefore, emptyRun, afterUnpin, afterDelete, innerAfterUnpin, innerAfterDelete, initHeld };
 }
 
 const EXPECTED: Observed = {
@@ -128,6 +141,7 @@ const EXPECTED: Observed = {
   afterDelete: { listed: false, run: 1 },
   innerAfterUnpin: { run: 2, listed: true, updatedRun: 3 },
   innerAfterDelete: { listed: false, run: 0 }, // XDP_ABORTED: no inner map
+  initHeld: { name: 'tc_target', run: 3 },
 };
 
 describe('prog array / map-of-maps slots in tsbpf', () => {
@@ -136,12 +150,12 @@ describe('prog array / map-of-maps slots in tsbpf', () => {
     try {
       mkdirSync(join(dir, 'pins'));
       expect(await scenario(tsbpfRunner(join(dir, 'state')), join(dir, 'pins'))).toEqual(EXPECTED);
-      // Nothing is left held once no slot refers to it.
+      // Nothing is left held once no slot refers to it (the last holder: onem/jmp_init).
+      rmSync(join(dir, 'pins', 'onem'), { recursive: true });
       const run = tsbpfRunner(join(dir, 'state'));
       await ok(run, ['prog', 'show']);
       await ok(run, ['map', 'show']);
-      const held = spawnSync('sh', ['-c', `ls ${join(dir, 'state', 'objects')} | grep -c '^held-' || true`], { encoding: 'utf8' }).stdout.trim();
-      expect(held).toBe('0');
+      expect(readdirSync(join(dir, 'state', 'objects')).filter((f) => f.startsWith('held-'))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,9 @@
 // maps of maps: `tc_entry` tail-calls slot 0 of `jmp` (left empty by the object, filled
 // from the command line) and returns XDP_DROP when the slot is empty; `tc_target` counts
 // its runs in `hits` and returns XDP_TX; `mim_read` returns the u32 at key 0 of the inner
-// map in slot 0 of `outer` (XDP_ABORTED when either is missing).
+// map in slot 0 of `outer` (XDP_ABORTED when either is missing); `tc_init_entry` tail-calls
+// slot 1 of `jmp_init`, which the object fills with `tc_target`, and returns XDP_PASS
+// when that slot is empty.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -66,6 +68,23 @@ int mim_read(struct xdp_md *ctx)
 	if (!v)
 		return XDP_ABORTED;
 	return *v;
+}
+
+/* A prog array filled by the object itself (libbpf's .values initialiser). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 2);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int (void *));
+} jmp_init SEC(".maps") = {
+	.values = { [1] = (void *)&tc_target },
+};
+
+SEC("xdp")
+int tc_init_entry(struct xdp_md *ctx)
+{
+	bpf_tail_call(ctx, &jmp_init, 1);
+	return XDP_PASS;
 }
 
 char _license[] SEC("license") = "GPL";

@@ -11,16 +11,16 @@ import { Errno, strerror } from '../../uapi/errno.js';
 import { MapType } from '../../uapi/bpf.js';
 import type { Insn } from '../../isa/insn.js';
 import { Pseudo } from '../../isa/opcodes.js';
-import { PinStoreError, newUuid, sha256Hex, type PinnedMapRecord, type PinnedProgRecord } from '../../pinstore/index.js';
+import { PinStoreError, newUuid, sha256Hex, type PinnedMapRecord, type PinnedProgRecord, type SlotRef } from '../../pinstore/index.js';
 import type { Collection, LoadedProgram, TestRunResult } from '../../runtime/types.js';
-import { Args, isPrefix, parseUlong, selectCommand } from '../args.js';
+import { Args, isPrefix, parseUlong, selectCommand, toHex } from '../args.js';
 import { CliError, UsageError, type CliContext, type CliObject } from '../context.js';
 import { STRICT_WARNING, btfKeyOf, loadObject, mapRecordFor, openObject, verifierLog, withInstance, type ParsedObject } from '../loaded.js';
 import { pinAlias, requirePinArgs } from './map.js';
 import { Output, showObjects, withOutput } from '../output.js';
 import { runPcap, summaryPlain, type PcapRunSummary } from '../pcaprun.js';
 import { showProgJson, showProgPlain, xlatedJson, xlatedListing, xlatedPlain, type ProgShowInfo } from '../progfmt.js';
-import { Session, type ProgRef } from '../session.js';
+import { Session, holdsRefs, type ProgRef } from '../session.js';
 
 type Handler = (s: Session, o: Output, args: Args, cmd: string) => Promise<number | void> | number | void;
 
@@ -150,7 +150,7 @@ async function loadWith(s: Session, o: Output, args: Args, all: boolean, stage: 
   for (const p of chosen) progUuids.set(p.name, newUuid());
   const owner = [...progUuids.values()][0]!;
   const mapPaths: Record<string, string> = {};
-  const newMaps: Array<{ path: string; record: PinnedMapRecord }> = [];
+  const newMaps: Array<{ name: string; path: string; record: PinnedMapRecord }> = [];
   if (pinmaps) {
     try {
       mkdirSync(pinmaps, { recursive: true });
@@ -163,7 +163,10 @@ async function loadWith(s: Session, o: Output, args: Args, all: boolean, stage: 
     if (reused) { mapPaths[name] = reused; continue; }
     const path = pinmaps ? join(pinmaps, pinName(name)) : s.store.anonMapPath(newUuid());
     mapPaths[name] = s.store.canonical(path);
-    newMaps.push({ path, record: mapRecordFor(s, coll, name, m, pinmaps ? undefined : owner) });
+    // An unpinned prog array loses its slots when the loader exits (the kernel clears a prog
+    // array when its last user reference goes): only the program's own reference remains.
+    if (!pinmaps && m.spec.type === MapType.PROG_ARRAY) clearSlots(m);
+    newMaps.push({ name, path, record: mapRecordFor(s, coll, name, m, pinmaps ? undefined : owner) });
   }
 
   const btfKey = obj.spec.btf ? btfKeyOf(obj.spec.btf.raw) : undefined;
@@ -175,11 +178,9 @@ async function loadWith(s: Session, o: Output, args: Args, all: boolean, stage: 
       throw new CliError('failed to pin all programs');
     }
   }
-  for (const p of chosen) {
-    const lp = coll.programs[p.name];
-    if (!lp) continue;
+  const progRecord = (p: (typeof chosen)[number], lp: LoadedProgram, uuid: string): PinnedProgRecord => {
     const rec: PinnedProgRecord = {
-      kind: 'prog', uuid: progUuids.get(p.name)!, name: lp.name, symbol: p.name, section: p.section,
+      kind: 'prog', uuid, name: lp.name, symbol: p.name, section: p.section,
       type: p.type, expectedAttachType: p.expectedAttachType,
       object: { data: Buffer.from(obj.bytes).toString('base64'), sha256: sha256Hex(obj.bytes), file: obj.file },
       maps: { ...mapPaths },
@@ -190,7 +191,48 @@ async function loadWith(s: Session, o: Output, args: Args, all: boolean, stage: 
     };
     if (btfKey) rec.btfKey = btfKey;
     if (typeOverride) rec.typeOverride = typeOverride.name;
-    progRecords.push({ path: all ? join(pinfile, pinName(p.name)) : pinfile, record: rec });
+    return rec;
+  };
+  for (const p of chosen) {
+    const lp = coll.programs[p.name];
+    if (!lp) continue;
+    progRecords.push({ path: all ? join(pinfile, pinName(p.name)) : pinfile, record: progRecord(p, lp, progUuids.get(p.name)!) });
+  }
+
+  // Slots the object fills itself (libbpf's `.values`): refs to the programs and maps they
+  // name, so later processes fill them again. A program no pin keeps lives on held by the
+  // slot (as in the kernel, where the prog array holds it).
+  const heldProgs: Array<{ path: string; record: PinnedProgRecord }> = [];
+  const progTarget = (name: string): { path: string; record: PinnedProgRecord } | undefined => {
+    const pinned = progRecords.find((pr) => pr.record.symbol === name) ?? heldProgs.find((pr) => pr.record.symbol === name);
+    if (pinned) return pinned;
+    const p = obj.spec.programs.find((x) => x.name === name);
+    const lp = coll.programs[name];
+    const uuid = newUuid();
+    const path = s.store.heldPath('prog', uuid);
+    if (!p || !lp || !path) return undefined;
+    const h = { path, record: progRecord(p, lp, uuid) };
+    heldProgs.push(h);
+    return h;
+  };
+  for (const nm of newMaps) {
+    const ms = obj.spec.maps.find((x) => x.name === nm.name);
+    if (!ms || !holdsRefs(ms.type) || (!pinmaps && ms.type === MapType.PROG_ARRAY)) continue;
+    const refs: SlotRef[] = [];
+    for (const c of ms.contents ?? []) {
+      if (c.value instanceof Uint8Array) continue;
+      const key = toHex(c.key);
+      if ('program' in c.value) {
+        const t = progTarget(c.value.program);
+        if (t) refs.push({ key, kind: 'prog', uuid: t.record.uuid, path: s.store.canonical(t.path) });
+      } else {
+        const name = c.value.map;
+        const t = newMaps.find((x) => x.name === name);
+        const r = t ? { uuid: t.record.uuid, path: s.store.canonical(t.path) } : replacePaths.has(name) ? (({ record, path }) => ({ uuid: record.uuid, path }))(s.mapByPath(replacePaths.get(name)!)) : undefined;
+        if (r) refs.push({ key, kind: 'map', ...r });
+      }
+    }
+    if (refs.length) nm.record.refs = refs;
   }
 
   // Maps first, then programs: a crash in between leaves unused map files, never a
@@ -223,11 +265,39 @@ async function loadWith(s: Session, o: Output, args: Args, all: boolean, stage: 
       throw e;
     }
   }
+  for (const h of heldProgs) {
+    try {
+      s.store.hold('prog', h.record);
+      created.push(h.path);
+    } catch (e) {
+      undo();
+      if (e instanceof PinStoreError) throw new CliError(`failed to pin program ${h.record.section}`);
+      throw e;
+    }
+  }
   // Ids in load order: maps, then programs (as the kernel hands them out).
   for (const nm of newMaps) s.mapIdOf(nm.path, nm.record);
-  for (const pr of progRecords) s.store.idOf('prog', pr.path, pr.record.uuid);
+  const inLoadOrder = [...progRecords, ...heldProgs].sort((a, b) => obj.spec.programs.findIndex((p) => p.name === a.record.symbol) - obj.spec.programs.findIndex((p) => p.name === b.record.symbol));
+  for (const pr of inLoadOrder) s.store.idOf('prog', pr.path, pr.record.uuid);
   if (btfKey) s.store.btfIdOf(btfKey);
   if (o.json) o.w.null();
+}
+
+/** Empty every slot of a live prog array. */
+function clearSlots(m: BpfMap): void {
+  for (let i = 0; i < m.spec.maxEntries; i++) {
+    try {
+      m.delete(u32Bytes(i));
+    } catch {
+      /* empty */
+    }
+  }
+}
+
+function u32Bytes(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n >>> 0, true);
+  return b;
 }
 
 type OwnedState = { ownerType?: number };
