@@ -214,8 +214,18 @@ export async function withInstance<T>(s: Session, rec: PinnedProgRecord, fn: (in
   const obj = reopen(s, rec);
   const load = await getLoadCollection();
   // Lock the maps for the whole run: concurrent runs and updates serialise, nothing is lost.
-  const lockPaths = s.mapClosure(Object.values(rec.maps).map((p) => s.store.resolveAlias(p)));
-  const held = await acquireAll(s, lockPaths);
+  // The closure can grow between reading it and locking it (a slot filled meanwhile): read it
+  // again under the locks and start over when it did.
+  const roots = Object.values(rec.maps).map((p) => s.store.resolveAlias(p));
+  let lockPaths = s.mapClosure(roots);
+  let held = await acquireAll(s, lockPaths);
+  for (let tries = 0; tries < 8; tries++) {
+    const now = s.mapClosure(roots);
+    if (now.every((p) => lockPaths.includes(p))) break;
+    held();
+    lockPaths = [...new Set([...lockPaths, ...now])];
+    held = await acquireAll(s, lockPaths);
+  }
   try {
     const { maps, replace } = materializeMaps(s, rec);
     let coll: Collection;

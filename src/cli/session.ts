@@ -51,6 +51,8 @@ interface LiveMap {
   map: BpfMap;
   /** Slot key (hex) → the pinned object it holds (prog arrays, maps of maps). */
   refs: Map<string, SlotRef>;
+  /** Keys whose object exists but could not be re-created in this process (kept recorded). */
+  unfilled: Set<string>;
 }
 
 const u32le = (n: number): Uint8Array => {
@@ -168,7 +170,7 @@ export class Session {
     const cached = this.liveByUuid.get(rec.uuid);
     if (cached && (cached.record === rec || sameState(cached.record, rec))) return cached.map;
     const m = this.materializeAlone(rec);
-    const live: LiveMap = { path: path ?? '', record: rec, map: m, refs: new Map() };
+    const live: LiveMap = { path: path ?? '', record: rec, map: m, refs: new Map(), unfilled: new Set() };
     this.liveByUuid.set(rec.uuid, live);
     this.liveByMap.set(m, live);
     if (holdsRefs(rec.spec.type) && rec.refs) {
@@ -192,32 +194,30 @@ export class Session {
     }
   }
 
-  /** Put the object a ref names into its slot, or empty the slot when the object is gone. */
+  /**
+   * Put the object a ref names into its slot. An object that no longer exists anywhere (no
+   * pin, no held copy) empties the slot for good; one that exists but cannot be re-created
+   * here (its object no longer loads, a map of it is gone) leaves the slot empty in this
+   * process only: the ref stays recorded.
+   */
   private fillSlot(live: LiveMap, ref: SlotRef): void {
     const key = fromHex(ref.key);
+    const t = this.resolveRef(ref);
     let id: number | undefined;
-    try {
-      if (ref.kind === 'map') {
-        const t = this.resolveRef(ref);
-        if (t && t.record.kind === 'map') id = this.materialize(t.record, t.path).id;
-      } else {
-        const t = this.resolveRef(ref);
-        if (t && t.record.kind === 'prog') id = this.programFor(t.path, t.record).id;
-      }
-    } catch (e) {
-      if (!(e instanceof CliError || e instanceof MapError || e instanceof PinStoreError)) throw e;
-      if (this.ctx.debug) this.ctx.err(`slot ${ref.key} of ${live.record.spec.name}: ${(e as Error).message}\n`);
-      id = undefined;
-    }
-    try {
-      if (id !== undefined) {
+    if (t) {
+      try {
+        if (t.record.kind === 'map') id = this.materialize(t.record, t.path).id;
+        else id = this.programFor(t.path, t.record).id;
         live.map.update(key, u32le(id), 0);
         return;
+      } catch (e) {
+        if (!(e instanceof CliError || e instanceof MapError || e instanceof PinStoreError)) throw e;
+        if (this.ctx.debug) this.ctx.err(`slot ${ref.key} of map ${live.record.spec.name}: ${(e as Error).message}\n`);
+        live.unfilled.add(ref.key);
       }
-    } catch (e) {
-      if (!(e instanceof MapError)) throw e;
+    } else {
+      live.refs.delete(ref.key);
     }
-    live.refs.delete(ref.key);
     try { live.map.delete(key); } catch { /* already empty */ }
   }
 
@@ -273,9 +273,22 @@ export class Session {
     const id = target.record.kind === 'map' ? this.materialize(target.record, target.path).id : this.programFor(target.path, target.record).id;
     m.update(key, u32le(id), flags);
     const live = this.liveByMap.get(m);
-    if (live) live.refs.set(toHex(key), { key: toHex(key), kind, uuid: target.record.uuid, path: this.store.canonical(target.path) });
+    if (live) {
+      live.refs.set(toHex(key), { key: toHex(key), kind, uuid: target.record.uuid, path: this.store.canonical(target.path) });
+      live.unfilled.delete(toHex(key));
+    }
     // The slot holds the object: it outlives its pin (the kernel's reference).
     if (!this.store.isHeldPath(target.path)) this.store.hold(kind, target.record);
+  }
+
+  /** `map delete` of a slot whose object could not be re-created here: drop its ref (true if it was one). */
+  forgetUnfilled(m: BpfMap, key: Uint8Array): boolean {
+    const live = this.liveByMap.get(m);
+    const k = toHex(key);
+    if (!live?.unfilled.has(k)) return false;
+    live.unfilled.delete(k);
+    live.refs.delete(k);
+    return true;
   }
 
   /** The id a slot value shows (bpftool prints the kernel's prog / map id): the ref's pinned id. */
@@ -362,6 +375,7 @@ export class Session {
     const live = this.liveByMap.get(m);
     if (live && holdsRefs(rec.spec.type)) {
       const refs = [...live.refs.values()].filter((r) => {
+        if (live.unfilled.has(r.key)) return true;
         try {
           m.lookup(fromHex(r.key));
           return true;

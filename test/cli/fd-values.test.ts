@@ -7,10 +7,11 @@
 //  - separate tsbpf processes (the built CLI) fill a prog array and run through it.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.js';
+import { decodeRecord, type PinnedMapRecord } from '../../src/pinstore/index.js';
 import { describeKernel, pinDir } from '../support/kernel.js';
 
 const TD = resolve('testdata/cli');
@@ -172,6 +173,29 @@ describe('prog array / map-of-maps slots in tsbpf', () => {
       expect(await run(['map', 'update', 'pinned', join(dir, 'm', 'outer'), 'key', '0', '0', '0', '0', 'value', 'pinned', join(dir, 'm', 'hits')])).toMatchObject({ rc: 234, err: 'Error: update failed: Invalid argument\n' });
       expect(await run(['map', 'update', 'pinned', join(dir, 'm', 'jmp'), 'key', '0', '0', '0', '0', 'value', 'pinned'])).toMatchObject({ rc: 255, err: 'Error: not enough value arguments for map of progs\n' });
       expect(await ok(run, ['map', 'dump', 'pinned', join(dir, 'm', 'jmp')])).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('a slot whose program cannot be re-created (tsbpf only)', () => {
+  it('runs as empty in that process and keeps its ref until deleted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsbpf-fdv-'));
+    const run = tsbpfRunner(join(dir, 'state'));
+    const refsOf = (p: string) => (decodeRecord(readFileSync(p), p) as PinnedMapRecord).refs ?? [];
+    try {
+      await ok(run, ['prog', 'load', resolve('examples/proto_count.o'), join(dir, 'pc'), 'pinmaps', join(dir, 'pcm')]);
+      await ok(run, ['map', 'create', join(dir, 'pa'), 'type', 'prog_array', 'key', '4', 'value', '4', 'entries', '4', 'name', 'pa']);
+      await ok(run, ['prog', 'loadall', OBJ, join(dir, 'tc'), 'map', 'name', 'jmp', 'pinned', join(dir, 'pa'), 'pinmaps', join(dir, 'm')]);
+      await ok(run, ['map', 'update', 'pinned', join(dir, 'pa'), 'key', '0', '0', '0', '0', 'value', 'pinned', join(dir, 'pc')]);
+      expect(await retval(run, join(dir, 'tc', 'tc_entry'))).toBe(2); // proto_count passes the frame
+      // The kernel would keep proto_cnt alive through the program; tsbpf needs its pin.
+      rmSync(join(dir, 'pcm', 'proto_cnt'));
+      expect(await retval(run, join(dir, 'tc', 'tc_entry'))).toBe(1);
+      expect(refsOf(join(dir, 'pa')).map((r) => r.key)).toEqual(['00000000']);
+      await ok(run, ['map', 'delete', 'pinned', join(dir, 'pa'), 'key', '0', '0', '0', '0']);
+      expect(refsOf(join(dir, 'pa'))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -333,7 +333,11 @@ const doDelete: Handler = (s, o, args) => {
   const e = parseElem(s, ref.record, args.rest(), true, false, false);
   if (!e.key && ref.record.spec.keySize === 0) throw new CliError('did not find key');
   try {
-    mutate(s, ref, (m) => m.delete(e.key ?? new Uint8Array(0)));
+    mutate(s, ref, (m) => {
+      const key = e.key ?? new Uint8Array(0);
+      if (s.forgetUnfilled(m, key)) return;
+      m.delete(key);
+    });
   } catch (err) {
     if (err instanceof MapError) opError('delete failed', err);
     throw err;
