@@ -44,6 +44,17 @@ export interface CliObject {
   readonly run: CommandFn;
 }
 
+/**
+ * A failure bpftool reports with no message: a handle (`name NAME`, `tag TAG`) that matches
+ * no object where exactly one is needed (map_parse_fd / prog_parse_fd print nothing then).
+ * Exit status 255; with -j only the empty line jsonw_destroy ends the output with.
+ */
+export class QuietError extends CliError {
+  constructor(what: string) {
+    super(what);
+  }
+}
+
 /** bpftool's usage(): the object's help on stderr (`null` with -j) and exit status 255. */
 export class UsageError extends CliError {
   constructor() {

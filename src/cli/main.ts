@@ -3,7 +3,7 @@
 // abbreviable to any unambiguous prefix, plus objects for offline work (asm, disasm, verify).
 
 import { isBpfError } from '../errors.js';
-import { CliError, type CliContext, type CliObject } from './context.js';
+import { CliError, QuietError, type CliContext, type CliObject } from './context.js';
 import { OBJECTS } from './commands/index.js';
 
 const VERSION = '0.1.0';
@@ -70,6 +70,10 @@ export async function main(argv: string[], io?: Partial<CliContext>): Promise<nu
 
 /** Print an error as bpftool does and return the exit status. */
 export function fail(ctx: CliContext, e: unknown): number {
+  if (e instanceof QuietError) {
+    if (ctx.json) ctx.out('\n');
+    return 255;
+  }
   let message: string;
   let errno: number | undefined;
   if (isBpfError(e)) { message = e.message; errno = e.errno; }

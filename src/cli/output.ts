@@ -3,7 +3,7 @@
 
 import { JsonWriter } from '../json/writer.js';
 import type { Args } from './args.js';
-import { CliError, type CliContext } from './context.js';
+import { CliError, QuietError, type CliContext } from './context.js';
 
 export class Output {
   readonly w: JsonWriter;
@@ -49,6 +49,7 @@ export function showObjects<R>(
   if (args.count === 2) {
     refs = select.parse(args);
     subset = true;
+    if (!refs.length) throw new QuietError('no object found'); // do_show_subset: nothing printed, 255
   } else if (args.count) {
     throw new CliError(`what is '${args.peek()}'?`);
   } else {

@@ -13,7 +13,7 @@ import { Errno, strerror } from '../uapi/errno.js';
 import type { RegisteredProgram } from '../runtime/runtime.js';
 import { PinStore, PinStoreError, newUuid, type PinnedMapRecord, type PinnedProgRecord, type SlotRef } from '../pinstore/index.js';
 import { Args, fromHex, isMapOfMaps, isMapOfProgs, isPrefix, isQueueStack, parseUlong, roundUp8, toHex, isPerCpuMap } from './args.js';
-import { CliError, type CliContext } from './context.js';
+import { CliError, QuietError, type CliContext } from './context.js';
 import { loadPinnedProgram } from './loaded.js';
 
 export interface MapRef {
@@ -156,7 +156,7 @@ export class Session {
   parseMap(args: Args): MapRef {
     const maps = this.parseMaps(args);
     if (maps.length > 1) throw new CliError('several maps match this handle');
-    if (maps.length === 0) throw new CliError('no map found');
+    if (maps.length === 0) throw new QuietError('no map found');
     return maps[0]!;
   }
 
@@ -491,7 +491,7 @@ export class Session {
   parseProg(args: Args): ProgRef {
     const progs = this.parseProgs(args);
     if (progs.length > 1) throw new CliError('several programs match this handle');
-    if (progs.length === 0) throw new CliError('no program found');
+    if (progs.length === 0) throw new QuietError('no program found');
     return progs[0]!;
   }
 }

@@ -168,7 +168,11 @@ describe('prog array / map-of-maps slots in tsbpf', () => {
     try {
       await ok(run, ['prog', 'loadall', OBJ, join(dir, 'tc'), 'pinmaps', join(dir, 'm')]);
       const before = await ok(run, ['map', 'dump', 'pinned', join(dir, 'm', 'jmp')]);
-      expect(await run(['map', 'update', 'pinned', join(dir, 'm', 'jmp'), 'key', '0', '0', '0', '0', 'value', 'id', '999'])).toMatchObject({ rc: 255, err: 'Error: get by id (999): No such file or directory\n' });
+      expect(await run(['map', 'update', 'pinned', join(dir, 'm', 'jmp'), 'key', '0', '0', '0', '0', 'value', 'id', '999'])).toMatchObject({
+        rc: 255,
+        err: 'Warning: updating program array via MAP_ID, make sure this map is kept open\n' +
+          '         by some process or pinned otherwise update will be lost\nError: get by id (999): No such file or directory\n',
+      });
       expect(await run(['map', 'update', 'pinned', join(dir, 'm', 'jmp'), 'key', '0', '0', '0', '0', 'value', 'pinned', join(dir, 'm', 'hits')])).toMatchObject({ rc: 255, err: 'Error: incorrect object type: map\n' });
       expect(await run(['map', 'update', 'pinned', join(dir, 'm', 'outer'), 'key', '0', '0', '0', '0', 'value', 'pinned', join(dir, 'm', 'hits')])).toMatchObject({ rc: 234, err: 'Error: update failed: Invalid argument\n' });
       expect(await run(['map', 'update', 'pinned', join(dir, 'm', 'jmp'), 'key', '0', '0', '0', '0', 'value', 'pinned'])).toMatchObject({ rc: 255, err: 'Error: not enough value arguments for map of progs\n' });

@@ -8,7 +8,7 @@ import { MapType } from '../../uapi/bpf.js';
 import { Errno, strerror } from '../../uapi/errno.js';
 import { PinStoreError, type PinnedMapRecord, type PinnedProgRecord } from '../../pinstore/index.js';
 import { Args, hexBytes, isMapOfMaps, isMapOfProgs, isPerCpuMap, isPrefix, isQueueStack, mapTypeFromName, parseBytes, parseU32, roundUp8, selectCommand } from '../args.js';
-import { CliError, UsageError, type CliContext, type CliObject } from '../context.js';
+import { CliError, QuietError, UsageError, type CliContext, type CliObject } from '../context.js';
 import { entryErrorPlain, entryPlain, mapMemlock, recordBtf, showMapHeaderJson, showMapJson, showMapPlain, writeBtfEntry, writeEntryJson, type MapShowExtra } from '../mapfmt.js';
 import { Output, showObjects, withOutput } from '../output.js';
 import { btfKeyOf } from '../loaded.js';
@@ -123,7 +123,7 @@ function dumpOne(s: Session, o: Output, ref: MapRef, showHeader: boolean, btfPla
 const doDump: Handler = (s, o, args) => {
   if (args.count !== 2) throw new UsageError();
   const refs = s.parseMaps(args);
-  if (!refs.length) return;
+  if (!refs.length) throw new QuietError('no map found'); // nothing printed, 255
   const btfPlain = !o.json && refs.every((r) => recordBtf(r.record)) ? new Output({ ...o.ctx, pretty: true, json: true }) : undefined;
   const w = o.json ? o.w : btfPlain?.w;
   const many = refs.length > 1;
@@ -145,8 +145,8 @@ interface Elem {
   key?: Uint8Array;
   value?: Uint8Array;
   flags: number;
-  /** For maps of maps / programs: the referenced object. */
-  valueRef?: { kind: 'map' | 'prog'; args: string[] };
+  /** For maps of maps / programs: the referenced object, resolved as the value is parsed. */
+  target?: { kind: 'map' | 'prog'; path: string; record: PinnedMapRecord | PinnedProgRecord };
 }
 
 /** parse_elem: key/value/flags in any order, each at most once. */
@@ -177,7 +177,20 @@ function parseElem(s: Session, rec: PinnedMapRecord, argv: string[], wantKey: bo
         const what = isMapOfMaps(rec.spec.type) ? 'map in map' : 'map of progs';
         if (vs !== 4) throw new CliError(`value smaller than 4B for ${what}?`);
         if (a.length < 2) throw new CliError(`not enough value arguments for ${what}`);
-        e.valueRef = { kind: isMapOfMaps(rec.spec.type) ? 'map' : 'prog', args: a.slice(0, 2) };
+        // bpftool opens the object right here (map_parse_fd / prog_parse_fd on two words),
+        // so its errors come before those of the words after it.
+        const ra = new Args(a.slice(0, 2));
+        if (isMapOfMaps(rec.spec.type)) {
+          const t = s.parseMap(ra);
+          e.target = { kind: 'map', path: t.path, record: t.record };
+        } else {
+          if (isPrefix(a[0]!, 'id') && !s.ctx.json) {
+            s.ctx.err('Warning: updating program array via MAP_ID, make sure this map is kept open\n' +
+              '         by some process or pinned otherwise update will be lost\n');
+          }
+          const t = s.parseProg(ra);
+          e.target = { kind: 'prog', path: t.path, record: t.record };
+        }
         a = a.slice(2);
       } else {
         const r = parseBytes(a, 'value', vs);
@@ -229,13 +242,7 @@ const doUpdate: Handler = (s, o, args) => {
   const value = e.value ?? new Uint8Array(0);
   // A program or map as the value: the slot holds that object (recorded by identity, so it
   // is found again in later processes; see Session.setSlot).
-  let target: { kind: 'map' | 'prog'; path: string; record: PinnedMapRecord | PinnedProgRecord } | undefined;
-  if (e.valueRef) {
-    const ra = new Args(e.valueRef.args);
-    const kind = e.valueRef.kind;
-    const t = kind === 'map' ? s.parseMap(ra) : s.parseProg(ra);
-    target = { kind, path: t.path, record: t.record };
-  }
+  const target = e.target;
   try {
     mutate(s, ref, (m, rec) => {
       if (target) s.setSlot(m, key, e.flags, target.kind, target);
