@@ -269,7 +269,7 @@ export class Session {
   }
 
   /** Set slot `key` of a live prog array / map of maps to a pinned object (the kernel's checks apply). */
-  setSlot(m: BpfMap, key: Uint8Array, flags: number, kind: 'map' | 'prog', target: { path: string; record: PinnedMapRecord | PinnedProgRecord }): void {
+  setSlot(m: BpfMap, key: Uint8Array, flags: number, kind: 'map' | 'prog', target: { path: string; record: PinnedMapRecord | PinnedProgRecord }, lasts = true): void {
     const id = target.record.kind === 'map' ? this.materialize(target.record, target.path).id : this.programFor(target.path, target.record).id;
     m.update(key, u32le(id), flags);
     const live = this.liveByMap.get(m);
@@ -278,7 +278,7 @@ export class Session {
       live.unfilled.delete(toHex(key));
     }
     // The slot holds the object: it outlives its pin (the kernel's reference).
-    if (!this.store.isHeldPath(target.path)) this.store.hold(kind, target.record);
+    if (lasts && !this.store.isHeldPath(target.path)) this.store.hold(kind, target.record);
   }
 
   /** `map delete` of a slot whose object could not be re-created here: drop its ref (true if it was one). */

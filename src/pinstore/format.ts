@@ -54,6 +54,8 @@ export interface PinnedMapRecord {
    * Absent in records written before refs existed (their slots keep the raw bytes).
    */
   refs?: SlotRef[];
+  /** Further pins of this map made with `map pin` (alias records naming it). */
+  aliases?: string[];
   createdAt: number;
   uid: number;
 }
@@ -187,6 +189,7 @@ function validateShape(rec: { kind: string }, path: string): void {
     need(isU32(r.ncpus) && (r.ncpus as number) > 0, path, 'ncpus');
     need(r.snapshot === undefined || (typeof r.snapshot === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(r.snapshot)), path, 'snapshot');
     need(Array.isArray(r.entries) && (r.entries as unknown[]).every((e) => Array.isArray(e) && e.length === 2 && isHex(e[0]) && isHex(e[1])), path, 'entries');
+    need(r.aliases === undefined || (Array.isArray(r.aliases) && (r.aliases as unknown[]).every((v) => typeof v === 'string')), path, 'aliases');
     need(r.refs === undefined || (Array.isArray(r.refs) && (r.refs as unknown[]).every(isSlotRef)), path, 'slot refs');
   } else if (rec.kind === 'prog') {
     need(typeof r.name === 'string' && typeof r.symbol === 'string', path, 'program name');

@@ -183,6 +183,42 @@ describe('prog array / map-of-maps slots in tsbpf', () => {
   }, 60_000);
 });
 
+/** A prog array only a program holds (no pin) is emptied when the updating command exits; pinned, it keeps the update. */
+async function unpinnedArray(run: Runner, pin: string): Promise<{ dumpUnpinned: string; runUnpinned: number; dumpPinned: string; runPinned: number }> {
+  await ok(run, ['prog', 'loadall', OBJ, join(pin, 't'), 'pinmaps', join(pin, 'm')]);
+  await ok(run, ['prog', 'load', OBJ, join(pin, 'x')]);
+  const jmp = (JSON.parse(await ok(run, ['-j', 'prog', 'show', 'pinned', join(pin, 'x')])) as { map_ids: number[] }).map_ids[0]!;
+  const update = ['map', 'update', 'id', String(jmp), 'key', '0', '0', '0', '0', 'value', 'pinned', join(pin, 't', 'tc_target')];
+  await ok(run, update);
+  // The kernel empties the array from a work item once bpftool has exited: poll a bounded number of times.
+  let dumpUnpinned = '';
+  for (let i = 0; i < 200; i++) {
+    dumpUnpinned = await ok(run, ['map', 'dump', 'id', String(jmp)]);
+    if (dumpUnpinned.startsWith('Found 0') || run !== bpftoolRunner) break;
+    spawnSync('sleep', ['0.01']);
+  }
+  const runUnpinned = await retval(run, join(pin, 'x'));
+  await ok(run, ['map', 'pin', 'id', String(jmp), join(pin, 'jmp')]);
+  await ok(run, update);
+  const dumpPinned = (await ok(run, ['map', 'dump', 'pinned', join(pin, 'jmp')])).replace(/value: .*/, 'value: ID');
+  const runPinned = await retval(run, join(pin, 'x'));
+  return { dumpUnpinned, runUnpinned, dumpPinned, runPinned };
+}
+
+const UNPINNED = { dumpUnpinned: 'Found 0 elements\n', runUnpinned: 1, dumpPinned: 'key: 00 00 00 00  value: ID\nFound 1 element\n', runPinned: 3 };
+
+describe('an unpinned prog array (tsbpf)', () => {
+  it('loses a command-line update when the command exits, keeps it once pinned', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsbpf-fdv-'));
+    try {
+      mkdirSync(join(dir, 'pins'));
+      expect(await unpinnedArray(tsbpfRunner(join(dir, 'state')), join(dir, 'pins'))).toEqual(UNPINNED);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('a slot whose program cannot be re-created (tsbpf only)', () => {
   it('runs as empty in that process and keeps its ref until deleted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsbpf-fdv-'));
@@ -215,6 +251,15 @@ describeKernel('prog array / map-of-maps slots on the kernel (bpftool)', () => {
       k.remove();
     }
   }, 120_000);
+
+  it('an unpinned prog array loses a command-line update, as in tsbpf', async () => {
+    const k = pinDir('fdvu');
+    try {
+      expect(await unpinnedArray(bpftoolRunner, k.path)).toEqual(UNPINNED);
+    } finally {
+      k.remove();
+    }
+  }, 60_000);
 });
 
 const CLI = resolve('dist/cli/main.js');

@@ -218,12 +218,13 @@ function fullValue(s: Session, rec: PinnedMapRecord, v: Uint8Array): Uint8Array 
   return out;
 }
 
-/** Run `op` on the live map under the pin's lock and write the new state back. */
-function mutate<T>(s: Session, ref: MapRef, op: (m: BpfMap, rec: PinnedMapRecord) => T): T {
+/** Run `op` on the live map under the pin's lock and write the new state back (unless `keep` says no). */
+function mutate<T>(s: Session, ref: MapRef, op: (m: BpfMap, rec: PinnedMapRecord) => T, keep = true): T {
   return s.store.transact([ref.path], ([cur]) => {
     const rec = cur!.record as PinnedMapRecord;
     const m = s.materialize(rec, cur!.path);
     const result = op(m, rec);
+    if (!keep) return { result };
     const out = s.snapshot(m, rec);
     try {
       s.store.refreshHeld(out, cur!.path);
@@ -244,10 +245,13 @@ const doUpdate: Handler = (s, o, args) => {
   // is found again in later processes; see Session.setSlot).
   const target = e.target;
   try {
+    // An unpinned prog array is emptied when this command exits (the kernel's uref rule):
+    // the update is checked and made, and then it is gone.
+    const lasts = ref.record.spec.type !== MapType.PROG_ARRAY || userPinned(s, ref);
     mutate(s, ref, (m, rec) => {
-      if (target) s.setSlot(m, key, e.flags, target.kind, target);
+      if (target) s.setSlot(m, key, e.flags, target.kind, target, lasts);
       else m.update(key, fullValue(s, rec, value), e.flags);
-    });
+    }, lasts);
   } catch (err) {
     if (err instanceof MapError) opError('update failed', err);
     throw err;
@@ -405,6 +409,31 @@ export function pinAlias(s: Session, kind: 'map' | 'prog', target: string, file:
     if (err instanceof PinStoreError) throw new CliError(`can't pin the object (${file}): ${strerror(err.errno ?? Errno.EIO)}`, err.errno);
     throw err;
   }
+  if (kind !== 'map') return;
+  // The map remembers the pin: a pinned map keeps its user reference (see userPinned).
+  const alias = s.store.canonical(file);
+  s.store.transact([target], ([cur]) => {
+    const rec = cur!.record as PinnedMapRecord;
+    if (rec.kind !== 'map' || rec.aliases?.includes(alias)) return { result: undefined };
+    return { result: undefined, write: [{ path: cur!.path, record: { ...rec, aliases: [...(rec.aliases ?? []), alias] } }] };
+  });
+}
+
+/**
+ * Whether something besides its programs holds the map: a pin of the user (its own file
+ * unless the map belongs to a program loaded without `pinmaps`, or a `map pin` alias that
+ * still names it). The kernel empties a prog array when the last such reference goes, so
+ * an update of an unpinned prog array does not outlive the command that made it.
+ */
+function userPinned(s: Session, ref: MapRef): boolean {
+  if (!ref.record.owner) return true;
+  return (ref.record.aliases ?? []).some((a) => {
+    try {
+      return s.store.resolveAlias(a) === ref.path;
+    } catch {
+      return false;
+    }
+  });
 }
 
 const doPin: Handler = (s, o, args) => {
