@@ -10,31 +10,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { decodeRecord, type PinnedMapRecord } from '../../src/pinstore/index.js';
 import { describeKernel, pinDir } from '../support/kernel.js';
+import { bpftoolRunner, type Runner, tsbpfRunner } from './helpers.js';
 
 const TD = resolve('testdata/cli');
 const OBJ = join(TD, 'tailcall.o');
 const FRAME = join(TD, 'frames', 'tcp443.bin');
 
-interface Res { rc: number; out: string; err: string }
-type Runner = (args: string[]) => Promise<Res>;
 
-function tsbpfRunner(state: string): Runner {
-  const env = { ...process.env, TSBPF_STATE_DIR: state, TSBPF_NCPUS: '2' };
-  return async (args) => {
-    let out = '';
-    let err = '';
-    const rc = await main(args, { out: (t) => { out += t; }, err: (t) => { err += t; }, env, isTTY: false });
-    return { rc, out, err };
-  };
-}
-
-const bpftoolRunner: Runner = async (args) => {
-  const r = spawnSync('bpftool', args, { encoding: 'utf8' });
-  return { rc: r.status ?? 255, out: r.stdout, err: r.stderr };
-};
 
 async function ok(run: Runner, args: string[]): Promise<string> {
   const r = await run(args);

@@ -8,14 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { describeKernel, pinDir } from '../support/kernel.js';
+import { bpftoolRunner, type Runner, tsbpfRunner } from './helpers.js';
 
 const TD = resolve('testdata/cli');
 const EX = resolve('examples');
 const scripts = readdirSync(TD).filter((f) => f.endsWith('.cmds')).sort();
 
-type Runner = (args: string[]) => Promise<{ rc: number; out: string; err: string }>;
 
 function commands(file: string): string[] {
   return readFileSync(join(TD, file), 'utf8').split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
@@ -44,20 +43,6 @@ async function transcript(file: string, pin: string, run: Runner): Promise<strin
   return normalise(text, pin, file);
 }
 
-function tsbpfRunner(state: string, ncpus: number): Runner {
-  const env = { ...process.env, TSBPF_STATE_DIR: state, TSBPF_NCPUS: String(ncpus) };
-  return async (args) => {
-    let out = '';
-    let err = '';
-    const rc = await main(args, { out: (t) => { out += t; }, err: (t) => { err += t; }, env, isTTY: false });
-    return { rc, out, err };
-  };
-}
-
-const bpftoolRunner: Runner = async (args) => {
-  const r = spawnSync('bpftool', args, { encoding: 'utf8' });
-  return { rc: r.status ?? 255, out: r.stdout, err: r.stderr };
-};
 
 describe('bpftool golden outputs', () => {
   for (const file of scripts) {

@@ -1,4 +1,5 @@
 // Run the tsbpf CLI in-process with captured output and a private state directory.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,3 +18,18 @@ export async function tsbpf(env: NodeJS.ProcessEnv, args: string[]): Promise<Cli
   const rc = await main(args, { out: (t) => { out += t; }, err: (t) => { err += t; }, env, isTTY: false });
   return { rc, out, err };
 }
+
+/** A CLI to run a command line through: tsbpf in-process, or the real bpftool. */
+export type Runner = (args: string[]) => Promise<CliResult>;
+
+/** tsbpf in-process with its own state directory. */
+export function tsbpfRunner(state: string, ncpus = 2): Runner {
+  const env = { ...process.env, TSBPF_STATE_DIR: state, TSBPF_NCPUS: String(ncpus) };
+  return (args) => tsbpf(env, args);
+}
+
+/** bpftool against the running kernel. */
+export const bpftoolRunner: Runner = async (args) => {
+  const r = spawnSync('bpftool', args, { encoding: 'utf8' });
+  return { rc: r.status ?? 255, out: r.stdout, err: r.stderr };
+};
