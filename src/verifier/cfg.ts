@@ -22,7 +22,8 @@ export interface Cfg {
   subprogEnd(start: number): number;
 }
 
-function succs(insn: Insn, nslots: number): number[] {
+/** Successors within the function (a call continues after itself; an exit has none). */
+export function succs(insn: Insn, nslots: number): number[] {
   const f = insn.form!;
   const next = insn.pc + (f.slots ?? 1);
   switch (f.kind) {

@@ -20,7 +20,6 @@ export const MAX_PACKET_OFF = 0xffff;
 export interface Env {
   prog: ProgramSpec;
   maps: ReadonlyMap<string, MapSpec>;
-  mapInfos: MapInfo[];
   /** lddw slot → map reference. */
   mapRefAt: Map<number, { info: MapInfo; kind: 'map' | 'map_value'; offset: number }>;
   info: ProgTypeInfo | undefined;

@@ -14,9 +14,7 @@
 // caller's call instruction: during the call, that instruction reads those slots.
 // States still being explored are compared on the whole stack.
 
-import type { Insn } from '../isa/insn.js';
-import { jumpTarget } from '../isa/insn.js';
-import type { Cfg } from './cfg.js';
+import { type Cfg, succs } from './cfg.js';
 
 /** Slots per frame: 512 bytes / 8. Masks are two 32-bit halves (slot i ↔ bit i). */
 export const SLOTS = 64;
@@ -35,7 +33,7 @@ export class StackLiveness {
     this.preds = Array.from({ length: n }, () => []);
     for (const i of cfg.bySlot) {
       if (!i) continue;
-      for (const t of successors(i)) if (t >= 0 && t < n) this.preds[t]!.push(i.pc);
+      for (const t of succs(i, n)) if (t >= 0 && t < n) this.preds[t]!.push(i.pc);
       const f = i.form!;
       // BPF_MEM stores of 8 bytes at fp - 8k (atomics, a kind of their own, read the slot too)
       if ((f.kind === 'st' || f.kind === 'stx') && f.size === 8 && i.dst === 10 && i.off < 0 && i.off % 8 === 0 && i.off >= -512) {
@@ -68,17 +66,5 @@ export class StackLiveness {
   alive(pc: number, spi: number): boolean {
     if (spi >= SLOTS) return true;
     return (this.liveIn[2 * pc + (spi >> 5)]! & (1 << (spi & 31))) !== 0;
-  }
-}
-
-/** Successors within the function (a call continues after itself; exits have none). */
-function successors(i: Insn): number[] {
-  const f = i.form!;
-  const next = i.pc + (f.slots ?? 1);
-  switch (f.kind) {
-    case 'exit': return [];
-    case 'jmp': return f.op === 'ja' ? [jumpTarget(i)] : [next, jumpTarget(i)];
-    case 'jcond': return [next, jumpTarget(i)];
-    default: return [next];
   }
 }

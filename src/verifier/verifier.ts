@@ -292,7 +292,7 @@ export function verify(prog: ProgramSpec, maps: ReadonlyMap<string, MapSpec>, op
   }
 
   const env: Env = {
-    prog, maps, mapInfos, mapRefAt, info: progTypeInfo(prog.type), cfg, log, idGen: 0,
+    prog, maps, mapRefAt, info: progTypeInfo(prog.type), cfg, log, idGen: 0,
     cur: { frames: [newFrame(0, -1, 0)], refs: [] }, pc: 0, scratchRegs: 0x7ff, scratchSlots: new Set(),
     stackDepth: new Map([[0, 0]]), callEdges: new Map(), privileged: opts.privileged ?? true, insn: insns[0]!,
   };
